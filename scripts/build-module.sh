@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Build credo (and its KUnit module when the kernel has CONFIG_KUNIT) against one kernel tree,
+# in a copy of the sources so that builds for several kernels do not share objects.
+# Usage: build-module.sh NAME KDIR [make arguments...]   -> $CREDO_BUILD/mod-NAME/module/*.ko
+# Any compiler or sparse warning fails the build.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=$1 kdir=$2
+shift 2
+out=$CREDO_BUILD/mod-$name
+rm -rf "$out"
+mkdir -p "$out"
+cp -r "$CREDO_TOP/Kbuild" "$CREDO_TOP/module" "$CREDO_TOP/uapi" "$out/"
+log=$out/build.log
+say "module for $name: make -C $kdir W=1 $*"
+if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+	cat "$log"
+	die "module build for $name failed"
+fi
+if grep -E 'warning:|error:|sparse:' "$log" | grep -v '^make'; then
+	die "module build for $name has warnings (W=1 must be clean), see $log"
+fi
+[ -f "$out/module/credo.ko" ] || die "no credo.ko for $name"
+say "module for $name: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build (or reuse from the cache) the debug test kernel from Debian's linux-source-X.Y.
+# Usage: build-test-kernel.sh SERIES [TARBALL]   prints the build directory on stdout.
+# The cache key is the source package version plus a hash of the config fragment and this script,
+# so a run with nothing changed takes seconds.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=${1:-6.1}
+src=$(kernel_source_dir "$series" "${2:-}")
+frag=$CREDO_TOP/scripts/kernel/debug.config
+key=$(cat "$frag" "$0" | sha256sum | cut -c1-12)
+out=$CREDO_CACHE/kernel/$(basename "$src")-$key
+
+if [ -e "$out/.built" ]; then
+	say "debug kernel $series: cached in $out" >&2
+	echo "$out"
+	exit 0
+fi
+
+say "debug kernel $series: building in $out (about 6 minutes on 2 cores)" >&2
+rm -rf "$out"
+mkdir -p "$out"
+make -C "$src" O="$out" -s tinyconfig >/dev/null
+# merge_config.sh keeps the last value of each symbol; olddefconfig resolves dependencies.
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >/dev/null)
+make -C "$src" O="$out" -s olddefconfig >/dev/null
+
+# Every option of the fragment must have landed, unless this kernel no longer has the symbol.
+missing=0
+while IFS= read -r line; do
+	case "$line" in '' | \#*) continue ;; esac
+	sym=${line%%=*}
+	val=${line#*=}
+	if ! grep -rqs --include='Kconfig*' -E "^(menu)?config ${sym#CONFIG_}\$" "$src"; then
+		say "debug kernel $series: $sym does not exist in this kernel, skipped" >&2
+		continue
+	fi
+	if [ "$val" = n ]; then
+		grep -q "^$sym=" "$out/.config" && { say "$sym should be off" >&2; missing=1; }
+	else
+		grep -qxF "$line" "$out/.config" || { say "$sym=$val did not land in .config" >&2; missing=1; }
+	fi
+done <"$frag"
+[ "$missing" = 0 ] || die "the config fragment does not apply to $src"
+
+log=$out/build.log
+if ! with_progress "debug kernel $series" "$log" make -C "$src" O="$out" -j"$(nproc)" bzImage modules_prepare; then
+	tail -n 40 "$log" >&2
+	die "debug kernel build failed, see $log"
+fi
+# Module.symvers is needed to build external modules against this tree.
+[ -f "$out/Module.symvers" ] || with_progress "debug kernel $series: modules" "$log.modules" \
+	make -C "$src" O="$out" -j"$(nproc)" modules
+touch "$out/.built"
+say "debug kernel $series: built" >&2
+echo "$out"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Boot one QEMU guest (software emulation: KVM hangs on this machine) with credo and its tests,
+# then judge the run on the host.
+# Usage: run-guest.sh NAME KERNEL_IMAGE KERNEL_RELEASE MODULE_DIR [kunit] [kmemleak]
+#   MODULE_DIR holds credo.ko (and credo_test.ko for kunit); the tests come from $CREDO_BUILD/tests.
+# Writes $CREDO_BUILD/guest-NAME/{console,success,results}.log and result.txt (counts).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=$1 image=$2 kver=$3 moddir=$4
+shift 4
+kunit=0 kmemleak=0
+for opt in "$@"; do
+	case "$opt" in
+	kunit) kunit=1 ;;
+	kmemleak) kmemleak=1 ;;
+	*) die "unknown option $opt" ;;
+	esac
+done
+
+dir=$CREDO_BUILD/guest-$name
+root=$dir/initramfs
+rm -rf "$dir"
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,tests,root} "$root/lib/modules/$kver/extra"
+
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$CREDO_TOP/scripts/guest/init" "$root/init"
+cp "$moddir/credo.ko" "$root/lib/modules/$kver/extra/"
+[ "$kunit" = 0 ] || cp "$moddir/credo_test.ko" "$root/lib/modules/$kver/extra/"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+
+# CREDO_GUEST_TESTS / CREDO_GUEST_DEMOS narrow a run (make demo runs the demonstration alone).
+tests=${CREDO_GUEST_TESTS-$(cat "$CREDO_BUILD/tests/TESTS")}
+demos=${CREDO_GUEST_DEMOS-$(cat "$CREDO_BUILD/tests/DEMOS" 2>/dev/null || true)}
+cp "$CREDO_BUILD"/tests/* "$root/tests/"
+cat >"$root/etc/credo-guest.conf" <<CONF
+GUEST_NAME=$name
+KUNIT=$kunit
+KMEMLEAK=$kmemleak
+TESTS="$(echo $tests)"
+DEMOS="$(echo $demos)"
+TEST_TIMEOUT=${CREDO_TEST_TIMEOUT:-900}
+CONF
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
+
+append="console=ttyS0 rdinit=/init panic=-1 oops=panic panic_on_warn=1 slab_nomerge"
+[ "$kmemleak" = 0 ] || append="$append kmemleak=on"
+timeout=${CREDO_GUEST_TIMEOUT:-1800}
+say "guest $name: booting $kver under TCG (limit ${timeout}s)"
+start=$(date +%s)
+set +e
+timeout --foreground "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m 2048 \
+	-nographic -no-reboot -monitor none \
+	-kernel "$image" -initrd "$dir/initramfs.gz" -append "$append ${CREDO_APPEND:-}" \
+	-serial "file:$dir/console.log" -serial "file:$dir/success.log" -serial "file:$dir/results.log" \
+	</dev/null >"$dir/qemu.log" 2>&1
+qrc=$?
+set -e
+say "guest $name: finished in $(($(date +%s) - start)) s (qemu exit $qrc)"
+[ "$qrc" != 124 ] || echo "qemu timed out after ${timeout}s" >>"$dir/qemu.log"
+
+python3 "$CREDO_TOP/scripts/judge-guest.py" --name "$name" --dir "$dir" \
+	--kunit-py "$(kernel_source_dir 6.1)/tools/testing/kunit/kunit.py" \
+	--kunit "$kunit" --qemu-rc "$qrc" --tests "$(echo $tests)" --demos "$(echo $demos)"
