@@ -11,7 +11,10 @@ shift 2
 out=$CREDO_BUILD/mod-$name
 rm -rf "$out"
 mkdir -p "$out"
-cp -r "$CREDO_TOP/Kbuild" "$CREDO_TOP/module" "$CREDO_TOP/uapi" "$out/"
+# Sources only: objects left by a build against another kernel must not leak in.
+cp "$CREDO_TOP/Kbuild" "$out/"
+(cd "$CREDO_TOP" && find module uapi -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
+	xargs -0 cp --parents -t "$out")
 log=$out/build.log
 say "module for $name: make -C $kdir W=1 $*"
 if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then

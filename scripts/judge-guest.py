@@ -16,7 +16,7 @@ import sys
 SPLAT = re.compile(
     r"BUG:|WARNING:|Call Trace:|kernel BUG at|Kernel panic|Oops:|general protection fault|"
     r"possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|"
-    r"INFO: task .* blocked|unreferenced object 0x|suspected memory leaks|UBSAN:|KFENCE:|"
+    r"INFO: task .* blocked|unreferenced object 0x|UBSAN:|KFENCE:|"
     r"hung_task|soft lockup|rcu_.*stall"
 )
 KSFT_RESULT = re.compile(r"^(not ok|ok) \d+\b(.*)$")

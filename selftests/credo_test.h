@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by credo's kselftests.  Nothing here depends on the
+ * kselftest harness: helpers return 0 or a negative errno and the tests
+ * assert on that.  Every identity change in the tests goes through the
+ * credo ioctls or raw syscall(): glibc's set*id() wrappers broadcast to all
+ * threads of the process and must not be used.
+ */
+#ifndef CREDO_TEST_H
+#define CREDO_TEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <linux/credo.h>
+
+#ifndef CREDO_DEV
+#define CREDO_DEV	"/dev/credo"
+#endif
+#define CREDO_SYSFS	"/sys/kernel/credo"
+#define CREDO_PARAMS	"/sys/module/credo/parameters"
+
+#ifndef NGROUPS_MAX_KERNEL
+#define NGROUPS_MAX_KERNEL 65536	/* the kernel's NGROUPS_MAX */
+#endif
+
+#define CREDO_SNAP_GROUPS 64
+
+/*
+ * The euid the binary started with.  Tests decide root/non-root on this, not on
+ * geteuid() at the time, which reports an active override.
+ */
+static unsigned int credo_start_euid;
+
+static void __attribute__((constructor)) credo_record_start_euid(void)
+{
+	credo_start_euid = (unsigned int)geteuid();
+}
+
+#define REQUIRE_ROOT() do {						\
+	if (credo_start_euid != 0)					\
+		SKIP(return, "needs root (euid %u): /dev/credo is root "	\
+		     "0600 and an override needs CAP_SETUID+CAP_SETGID",	\
+		     credo_start_euid);					\
+} while (0)
+
+/* ---- ioctl wrappers: 0 or -errno ---------------------------------------- */
+
+static inline int credo_open(void)
+{
+	return open(CREDO_DEV, O_RDWR | O_CLOEXEC);
+}
+
+static inline int credo_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static inline int credo_override(int fd, const struct credo_cred *c)
+{
+	return credo_ioctl(fd, CREDO_IOC_OVERRIDE, (void *)c);
+}
+
+static inline int credo_revert(int fd)
+{
+	return credo_ioctl(fd, CREDO_IOC_REVERT, NULL);
+}
+
+static inline int credo_get(int fd, struct credo_cred *c, __u32 *groups,
+			    __u32 ngroups)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->ngroups = ngroups;
+	c->groups = (uintptr_t)groups;
+	return credo_ioctl(fd, CREDO_IOC_GET, c);
+}
+
+/* A descriptor with all four uids = uid, all four gids = gid. */
+static inline void credo_cred_init(struct credo_cred *c, __u32 uid, __u32 gid,
+				   const __u32 *groups, __u32 ngroups)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->uid = c->euid = c->suid = c->fsuid = uid;
+	c->gid = c->egid = c->sgid = c->fsgid = gid;
+	c->ngroups = ngroups;
+	c->groups = (uintptr_t)groups;
+}
+
+static inline void credo_cred_caps(struct credo_cred *c, __u64 eff, __u64 perm,
+				   __u64 inh, __u64 amb)
+{
+	c->flags |= CREDO_CRED_CAPS;
+	c->cap_effective = eff;
+	c->cap_permitted = perm;
+	c->cap_inheritable = inh;
+	c->cap_ambient = amb;
+}
+
+/* The thread's state as CREDO_IOC_GET reports it, groups included. */
+struct credo_snap {
+	int err;
+	struct credo_cred c;	/* c.groups zeroed for comparison */
+	__u32 groups[CREDO_SNAP_GROUPS];
+};
+
+static inline void credo_snapshot(int fd, struct credo_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->err = credo_get(fd, &s->c, s->groups, CREDO_SNAP_GROUPS);
+	s->c.groups = 0;
+}
+
+/* Writes a description of the first difference into buf; true if equal. */
+static inline bool credo_snap_equal(const struct credo_snap *a,
+				    const struct credo_snap *b,
+				    char *buf, size_t len)
+{
+	unsigned int i, n;
+
+	buf[0] = 0;
+	if (a->err || b->err) {
+		snprintf(buf, len, "GET failed: %d / %d", a->err, b->err);
+		return false;
+	}
+#define CMP(f) do {							\
+	if (a->c.f != b->c.f) {						\
+		snprintf(buf, len, #f ": %llu vs %llu",			\
+			 (unsigned long long)a->c.f,			\
+			 (unsigned long long)b->c.f);			\
+		return false;						\
+	}								\
+} while (0)
+	CMP(size); CMP(flags);
+	CMP(uid); CMP(euid); CMP(suid); CMP(fsuid);
+	CMP(gid); CMP(egid); CMP(sgid); CMP(fsgid);
+	CMP(ngroups); CMP(reserved);
+	CMP(cap_effective); CMP(cap_permitted);
+	CMP(cap_inheritable); CMP(cap_ambient);
+#undef CMP
+	n = a->c.ngroups < CREDO_SNAP_GROUPS ? a->c.ngroups : CREDO_SNAP_GROUPS;
+	for (i = 0; i < n; i++) {
+		if (a->groups[i] != b->groups[i]) {
+			snprintf(buf, len, "groups[%u]: %u vs %u", i,
+				 a->groups[i], b->groups[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- raw identity syscalls (thread-local, no glibc broadcast) ----------- */
+
+static inline pid_t raw_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static inline int raw_getresuid(__u32 ids[3])
+{
+	uid_t r, e, s;
+
+	if (syscall(SYS_getresuid, &r, &e, &s))
+		return -errno;
+	ids[0] = r; ids[1] = e; ids[2] = s;
+	return 0;
+}
+
+static inline int raw_getresgid(__u32 ids[3])
+{
+	gid_t r, e, s;
+
+	if (syscall(SYS_getresgid, &r, &e, &s))
+		return -errno;
+	ids[0] = r; ids[1] = e; ids[2] = s;
+	return 0;
+}
+
+/* Returns the count or -errno. */
+static inline int raw_getgroups(int n, __u32 *list)
+{
+	long r = syscall(SYS_getgroups, n, list);
+
+	return r < 0 ? -errno : (int)r;
+}
+
+static inline int raw_setgroups(size_t n, const __u32 *list)
+{
+	return syscall(SYS_setgroups, n, list) ? -errno : 0;
+}
+
+static inline int raw_setresuid(__u32 r, __u32 e, __u32 s)
+{
+	return syscall(SYS_setresuid, r, e, s) ? -errno : 0;
+}
+
+static inline int raw_setresgid(__u32 r, __u32 e, __u32 s)
+{
+	return syscall(SYS_setresgid, r, e, s) ? -errno : 0;
+}
+
+/* Full switch of the calling thread, the way Samba does it. */
+static inline int raw_become(__u32 uid, __u32 gid, const __u32 *groups,
+			     size_t n)
+{
+	int r;
+
+	r = raw_setgroups(n, groups);
+	if (!r)
+		r = raw_setresgid(gid, gid, gid);
+	if (!r)
+		r = raw_setresuid(uid, uid, uid);
+	return r;
+}
+
+/* ---- capabilities --------------------------------------------------------- */
+
+struct caps3 {
+	__u64 eff, perm, inh;
+};
+
+static inline int raw_capget(pid_t pid, struct caps3 *c)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = pid };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	c->eff = d[0].effective | (__u64)d[1].effective << 32;
+	c->perm = d[0].permitted | (__u64)d[1].permitted << 32;
+	c->inh = d[0].inheritable | (__u64)d[1].inheritable << 32;
+	return 0;
+}
+
+static inline int raw_capset(const struct caps3 *c)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+
+	d[0].effective = (__u32)c->eff;
+	d[1].effective = (__u32)(c->eff >> 32);
+	d[0].permitted = (__u32)c->perm;
+	d[1].permitted = (__u32)(c->perm >> 32);
+	d[0].inheritable = (__u32)c->inh;
+	d[1].inheritable = (__u32)(c->inh >> 32);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+static inline int cap_last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v > 0 && v < 63 ? v : CAP_LAST_CAP;
+}
+
+/* The calling thread's ambient set, from prctl. */
+static inline __u64 ambient_mask(void)
+{
+	int cap, last = cap_last_cap();
+	__u64 m = 0;
+
+	for (cap = 0; cap <= last; cap++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
+			m |= 1ULL << cap;
+	return m;
+}
+
+#define CAPB(x) (1ULL << (x))
+/* The kernel's CAP_FS_SET: what fsuid 0 <-> non-0 drops/raises. */
+#define CREDO_CAP_FS_SET (CAPB(CAP_CHOWN) | CAPB(CAP_DAC_OVERRIDE) |	\
+			  CAPB(CAP_DAC_READ_SEARCH) | CAPB(CAP_FOWNER) |	\
+			  CAPB(CAP_FSETID) | CAPB(CAP_LINUX_IMMUTABLE) |	\
+			  CAPB(CAP_MKNOD) | CAPB(CAP_MAC_OVERRIDE))
+
+/* ---- sysfs counters and /proc --------------------------------------------- */
+
+/* A counter from /sys/kernel/credo, or -1 if unreadable or not decimal. */
+static inline long long credo_counter(const char *name)
+{
+	char path[256], buf[64], *end;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), CREDO_SYSFS "/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < 0)
+		return -1;
+	return v;
+}
+
+/*
+ * Reads "Uid:"/"Gid:" (4 numbers) or "Groups:" (up to max numbers) from
+ * /proc/self/task/TID/status.  Returns the count of numbers or -errno.
+ */
+static inline int proc_status_ids(pid_t tid, const char *key, __u32 *out,
+				  int max)
+{
+	char path[128], line[4096];
+	size_t klen = strlen(key);
+	int n = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + klen, *end;
+
+		if (strncmp(line, key, klen))
+			continue;
+		n = 0;
+		while (n < max) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			out[n++] = (__u32)v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+/* A fresh /tmp/credo-XXXXXX, mode 0755 so every test identity can traverse. */
+static inline int make_tmpdir(char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/credo-XXXXXX");
+	if (!mkdtemp(buf))
+		return -errno;
+	if (chmod(buf, 0755))
+		return -errno;
+	return 0;
+}
+
+static inline int rm_tree_cb(const char *path, const struct stat *st, int flag,
+			     struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(path);
+	return 0;
+}
+
+static inline void rm_tree(const char *path)
+{
+	if (path && path[0])
+		nftw(path, rm_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Creates path (must not exist) with owner, group and mode; 0 or -errno. */
+static inline int make_file(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "credo\n", 6) != 6 || fchown(fd, uid, gid) ||
+	    fchmod(fd, mode)) {
+		int e = -errno;
+
+		close(fd);
+		return e ? e : -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static inline int make_dir(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	if (mkdir(path, 0700) || chown(path, uid, gid) || chmod(path, mode))
+		return -errno;
+	return 0;
+}
+
+/* Creates path as the calling thread's current identity; 0 or -errno. */
+static inline int create_file(const char *path)
+{
+	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static inline int open_errno(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static inline int owner_of(const char *path, __u32 *uid, __u32 *gid)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return -errno;
+	*uid = st.st_uid;
+	*gid = st.st_gid;
+	return 0;
+}
+
+/* One ACL entry; id is ignored for the *_OBJ, MASK and OTHER tags. */
+struct acl_ent {
+	unsigned short tag, perm;
+	unsigned int id;
+};
+
+/*
+ * Writes system.posix_acl_access in the xattr format of
+ * <linux/posix_acl_xattr.h>; entries must be sorted by tag then id.
+ */
+static inline int set_acl(const char *path, const struct acl_ent *e, int n)
+{
+	unsigned char buf[4 + 8 * 32];
+	size_t len = 4;
+	int i;
+
+	if (n > 32)
+		return -E2BIG;
+	/* little endian on x86: the header and entries are __le */
+	buf[0] = 2; buf[1] = 0; buf[2] = 0; buf[3] = 0;
+	for (i = 0; i < n; i++) {
+		unsigned int id = e[i].id;
+
+		if (e[i].tag != 0x02 && e[i].tag != 0x08)
+			id = 0xffffffffu;
+		buf[len++] = e[i].tag & 0xff;
+		buf[len++] = e[i].tag >> 8;
+		buf[len++] = e[i].perm & 0xff;
+		buf[len++] = e[i].perm >> 8;
+		buf[len++] = id & 0xff;
+		buf[len++] = (id >> 8) & 0xff;
+		buf[len++] = (id >> 16) & 0xff;
+		buf[len++] = id >> 24;
+	}
+	return setxattr(path, "system.posix_acl_access", buf, len, 0) ? -errno : 0;
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+/* Runs fn(arg) in a new thread of this process and waits for it. */
+static inline int run_in_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	int r = pthread_create(&t, NULL, fn, arg);
+
+	if (r)
+		return -r;
+	r = pthread_join(t, NULL);
+	return -r;
+}
+
+/* A page followed by an unmapped page; returns the end of the mapped page. */
+static inline char *page_before_hole(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (munmap(p + ps, ps))
+		return NULL;
+	memset(p, 0, ps);
+	return p + ps;
+}
+
+/* The address of a page that was mapped and is now unmapped. */
+static inline void *unmapped_page(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, ps);
+	return p;
+}
+
+#endif /* CREDO_TEST_H */
