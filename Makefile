@@ -6,8 +6,7 @@ KVER ?= $(shell find /boot -maxdepth 1 -name 'vmlinuz-*-amd64' -printf '%f\n' 2>
 KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(CURDIR)
 
-.PHONY: all module modules clean style check check-stock check-debug guest-stock guest-debug \
-	kernel tests deps demo help
+.PHONY: all module modules clean style check kernel tests deps demo help tested-on
 
 all: module
 
@@ -35,12 +34,15 @@ kernel:
 check:
 	scripts/check.sh
 
-# One guest alone (still runs style and the host build first).
-check-stock guest-stock:
-	scripts/check.sh stock
+# One guest alone (still runs style and the host build first): check-bookworm (alias
+# check-stock), check-bullseye, check-trixie, check-trixie-backports, check-debug,
+# check-debug-newest.
+check-%:
+	scripts/check.sh $*
 
-check-debug guest-debug:
-	scripts/check.sh debug
+# Copy the "Tested on" table of the last make check into README.md and docs/testing.md.
+tested-on:
+	scripts/tested-on.sh
 
 demo:
 	scripts/demo.sh
@@ -49,5 +51,6 @@ help:
 	@echo "make            build credo.ko against $(KDIR) (W=1)"
 	@echo "make check      style, host build, stock and debug QEMU guests, all tests"
 	@echo "make demo       boot Debian's kernel in QEMU, modprobe credo, run the demonstration"
-	@echo "make check-stock | check-debug   one guest only"
+	@echo "make check-GUEST  one guest only: bookworm bullseye trixie trixie-backports debug debug-newest"
+	@echo "make tested-on  copy the last run's Tested-on table into README.md and docs/testing.md"
 	@echo "make style      checkpatch --strict and sparse"

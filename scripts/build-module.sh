@@ -2,6 +2,8 @@
 # Build credo (and its KUnit module when the kernel has CONFIG_KUNIT) against one kernel tree,
 # in a copy of the sources so that builds for several kernels do not share objects.
 # Usage: build-module.sh NAME KDIR [make arguments...]   -> $CREDO_BUILD/mod-NAME/module/*.ko
+#   KDIR is a kernel build tree on the host, or chroot:RELEASE for the headers of another Debian
+#   release, built with that release's compiler (scripts/stock-kernels.sh).
 # Any compiler or sparse warning fails the build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +19,11 @@ cp "$CREDO_TOP/Kbuild" "$out/"
 	xargs -0 cp --parents -t "$out")
 log=$out/build.log
 say "module for $name: make -C $kdir W=1 $*"
-if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+case $kdir in
+chroot:*) build() { "$CREDO_TOP/scripts/stock-kernels.sh" build "${kdir#chroot:}" "$out" "$log" "$@" >/dev/null 2>&1; } ;;
+*) build() { make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; } ;;
+esac
+if ! build "$@"; then
 	cat "$log"
 	die "module build for $name failed"
 fi

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# make check: style, host build, the debug test kernel, both guests, one closing count line.
-# Usage: check.sh [stock|debug ...]   (default: every guest)
+# make check: style, host build, every guest, one closing "N passed, N failed" line.
+# Usage: check.sh [GUEST...]   (default: all of them)
+#   bookworm          Debian 12's stock kernel (the host's linux-image-amd64), alias "stock"
+#   bullseye          Debian 11's stock 5.10
+#   trixie            Debian 13's stock 6.12
+#   trixie-backports  the newest stable kernel Debian ships (7.x)
+#   debug             debug kernel built from linux-source-6.1, with KUnit and kmemleak
+#   debug-newest      debug kernel built from the newest linux-source-X.Y (trixie-backports)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-guests=${*:-stock debug}
+guests=${*:-bookworm bullseye trixie trixie-backports debug debug-newest}
 mkdir -p "$CREDO_BUILD"
 status=0
 step() { say "== $*"; }
@@ -15,39 +21,82 @@ must "$CREDO_TOP/scripts/install-deps.sh"
 step "style"
 must "$CREDO_TOP/scripts/style.sh"
 step "host build against Debian's $(stock_kver) headers"
-must "$CREDO_TOP/scripts/build-module.sh" stock "/lib/modules/$(stock_kver)/build"
+must "$CREDO_TOP/scripts/build-module.sh" bookworm "/lib/modules/$(stock_kver)/build"
 step "test programs"
 must "$CREDO_TOP/scripts/build-tests.sh"
 
 total_p=0 total_f=0 total_s=0
 summary=()
+table=()
 for g in $guests; do
+	[ "$g" = stock ] && g=bookworm
+	kver=?
+	what="modprobe, kselftests as root and uid 65534, demo, rmmod"
+	ok=1
 	case $g in
-	stock)
+	bookworm)
 		kver=$(stock_kver)
-		step "guest stock: Debian $kver"
-		"$CREDO_TOP/scripts/run-guest.sh" stock "/boot/vmlinuz-$kver" "$kver" "$CREDO_BUILD/mod-stock/module" ||
-			status=1
+		step "guest $g: Debian $kver"
+		"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" "$CREDO_BUILD/mod-$g/module" ||
+			ok=0
 		;;
-	debug)
-		step "debug kernel from linux-source-6.1"
-		kdir=$("$CREDO_TOP/scripts/build-test-kernel.sh" 6.1) || must false
-		must "$CREDO_TOP/scripts/build-module.sh" debug "$kdir"
-		kver=$(cat "$kdir/include/config/kernel.release")
-		step "guest debug: $kver"
-		"$CREDO_TOP/scripts/run-guest.sh" debug "$kdir/arch/x86/boot/bzImage" "$kver" \
-			"$CREDO_BUILD/mod-debug/module" kunit kmemleak || status=1
+	bullseye | trixie | trixie-backports)
+		step "guest $g: preparing its headers and kernel"
+		if "$CREDO_TOP/scripts/stock-kernels.sh" prepare "$g" &&
+			"$CREDO_TOP/scripts/build-module.sh" "$g" "chroot:$g"; then
+			# shellcheck source=/dev/null
+			kver=$(. "$CREDO_CACHE/stock/$g/env" && echo "$KVER")
+			vmlinuz=$(. "$CREDO_CACHE/stock/$g/env" && echo "$VMLINUZ")
+			step "guest $g: Debian $kver"
+			"$CREDO_TOP/scripts/run-guest.sh" "$g" "$vmlinuz" "$kver" "$CREDO_BUILD/mod-$g/module" || ok=0
+		else
+			ok=0
+			rm -f "$CREDO_BUILD/guest-$g/result.txt"
+		fi
+		;;
+	debug | debug-newest)
+		what="KUnit, kselftests as root and uid 65534, demo, rmmod, kmemleak; lockdep, KFENCE"
+		if [ "$g" = debug ]; then
+			args=(6.1)
+		else
+			if ! "$CREDO_TOP/scripts/stock-kernels.sh" prepare trixie-backports; then
+				args=()
+			else
+				read -r series ver tarball < <("$CREDO_TOP/scripts/stock-kernels.sh" source trixie-backports)
+				args=("$series" "$tarball" "$ver")
+			fi
+		fi
+		step "guest $g: debug kernel from linux-source-${args[0]:-?}"
+		if [ "${#args[@]}" -gt 0 ] && kdir=$("$CREDO_TOP/scripts/build-test-kernel.sh" "${args[@]}") &&
+			"$CREDO_TOP/scripts/build-module.sh" "$g" "$kdir"; then
+			kver=$(cat "$kdir/include/config/kernel.release")
+			step "guest $g: $kver"
+			"$CREDO_TOP/scripts/run-guest.sh" "$g" "$kdir/arch/x86/boot/bzImage" "$kver" \
+				"$CREDO_BUILD/mod-$g/module" kunit kmemleak || ok=0
+		else
+			ok=0
+			rm -f "$CREDO_BUILD/guest-$g/result.txt"
+		fi
 		;;
 	*) must false "unknown guest $g" ;;
 	esac
-	if read -r p f s verdict <"$CREDO_BUILD/guest-$g/result.txt" 2>/dev/null; then
-		:
-	else
+	if ! read -r p f s verdict <"$CREDO_BUILD/guest-$g/result.txt" 2>/dev/null; then
 		p=0 f=1 s=0 verdict=fail
 	fi
-	summary+=("$(printf '%-8s %-32s %s: %d passed, %d failed, %d skipped' "$g" "$kver" "$verdict" "$p" "$f" "$s")")
+	[ "$ok" = 1 ] || { [ "$f" -gt 0 ] || f=1; verdict=fail; }
+	[ "$verdict" = pass ] || status=1
+	summary+=("$(printf '%-17s %-26s %s: %d passed, %d failed, %d skipped' "$g" "$kver" "$verdict" "$p" "$f" "$s")")
+	table+=("| $kver | $g | $what | $verdict: $p passed, $f failed, $s skipped |")
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
+
+{
+	echo "| kernel | guest | what ran | result |"
+	echo "|---|---|---|---|"
+	printf '%s\n' "${table[@]}"
+	echo
+	echo "Measured by \`make check\` on $(date -u +%Y-%m-%d) (commit $(git -C "$CREDO_TOP" rev-parse --short HEAD 2>/dev/null || echo none))."
+} >"$CREDO_BUILD/tested-on.md"
 
 step "results per guest"
 printf '  %s\n' "${summary[@]}"

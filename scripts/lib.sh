@@ -48,11 +48,13 @@ stock_kver() {
 }
 
 # The kernel source tree of a linux-source-X.Y package, unpacked once into the cache.
+# kernel_source_dir SERIES [TARBALL VERSION]: the host's package by default, else a tarball taken
+# from another release's package (scripts/stock-kernels.sh source) with that package's version.
 kernel_source_dir() {
-	local series=$1 tarball=${2:-/usr/src/linux-source-$1.tar.xz}
-	local ver dir
-	ver=$(pkg_version "linux-source-$series")
-	[ -n "$ver" ] || ver=$(basename "$(dirname "$tarball")")
+	local series=$1 tarball=${2:-/usr/src/linux-source-$1.tar.xz} ver=${3:-}
+	local dir
+	[ -n "$ver" ] || ver=$(pkg_version "linux-source-$series")
+	[ -n "$ver" ] || die "no version known for linux-source-$series"
 	dir=$CREDO_CACHE/src/linux-source-$series-$ver
 	if [ ! -e "$dir/.unpacked" ]; then
 		[ -f "$tarball" ] || die "missing $tarball"

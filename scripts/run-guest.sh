@@ -27,7 +27,10 @@ cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$CREDO_TOP/scripts/guest/init" "$root/init"
 cp "$moddir/credo.ko" "$root/lib/modules/$kver/extra/"
-[ "$kunit" = 0 ] || cp "$moddir/credo_test.ko" "$root/lib/modules/$kver/extra/"
+if [ "$kunit" = 1 ]; then
+	cp "$moddir/tests/credo_test.ko" "$root/lib/modules/$kver/extra/" ||
+		die "no credo_test.ko: the kernel of guest $name must have CONFIG_KUNIT"
+fi
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 

@@ -7,6 +7,8 @@
 #   stock-kernels.sh build RELEASE SRC_DIR OUT_LOG [make args...]
 #                                                           make W=1 modules in SRC_DIR with its headers
 #   stock-kernels.sh env RELEASE                            print the path of the env file
+#   stock-kernels.sh source RELEASE                         newest linux-source-X.Y of RELEASE: prints
+#                                                           "SERIES PACKAGE_VERSION TARBALL"
 # RELEASE: bullseye, trixie or trixie-backports (the newest kernel there; base suite trixie).
 #
 # Everything lives in $CREDO_CACHE/stock/RELEASE/: chroot/, image/ (vmlinuz), env, *.log.
@@ -19,6 +21,7 @@
 # Mounts needed inside the chroot (/proc, the module sources) are made in a private mount namespace
 # (unshare) that exists only while the command runs, and are unmounted by a trap as well.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -26,7 +29,7 @@ STOCK_INCLUDE=gcc,make,libc6-dev,kmod,libelf-dev,perl,ca-certificates
 CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 usage() {
-	sed -n '5,10s/^# \{0,1\}//p' "$SELF" >&2
+	sed -n '5,12s/^# \{0,1\}//p' "$SELF" >&2
 	exit 2
 }
 
@@ -187,6 +190,7 @@ host_mirror() {
 
 host_codename() {
 	local c
+	# shellcheck source=/dev/null
 	c=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 	echo "${c:-bookworm}"
 }
@@ -463,6 +467,39 @@ cmd_env() {
 	echo "$ENV_FILE"
 }
 
+# The newest linux-source-X.Y package of the release (the debug kernel of the newest kernel is
+# built from it), unpacked once per package version into $STOCK_DIR/source-VERSION/.
+cmd_source() {
+	[ $# = 1 ] || usage
+	set_release "$1"
+	lock_release shared
+	env_ok "$CHROOT" || die "$RELEASE is not prepared: run $0 prepare $RELEASE"
+	local pkg ver dir dl=/var/cache/credo-source deb
+	pkg=$(chroot_run apt-cache pkgnames linux-source- | grep -E '^linux-source-[0-9]+\.[0-9]+$' | sort -V | tail -n 1)
+	[ -n "$pkg" ] || die "$RELEASE: no linux-source-X.Y package"
+	# shellcheck disable=SC2016 # apt-cache's own output, parsed by awk
+	ver=$(chroot_run apt-cache policy ${BACKPORTS:+-t "$BACKPORTS"} "$pkg" | awk '/Candidate:/ { print $2 }')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "$RELEASE: no candidate for $pkg"
+	dir=$STOCK_DIR/source-$ver
+	if [ ! -e "$dir/.unpacked" ]; then
+		say "$RELEASE: downloading $pkg $ver" >&2
+		rm -rf "${CHROOT:?}$dl" "$dir"
+		mkdir -p "$CHROOT$dl"
+		chroot_run chown _apt "$dl" >&2 || true
+		chroot_run sh -c "cd $dl && apt-get download $pkg=$ver" >"$STOCK_DIR/source.log" 2>&1 ||
+			{ tail -n 20 "$STOCK_DIR/source.log" >&2; die "$RELEASE: apt-get download $pkg failed"; }
+		deb=$(find "$CHROOT$dl" -name "${pkg}_*.deb" | head -n 1)
+		[ -n "$deb" ] || die "$RELEASE: no .deb for $pkg"
+		dpkg-deb -x "$deb" "$dir"
+		rm -rf "${CHROOT:?}$dl"
+		touch "$dir/.unpacked"
+	fi
+	local tarball
+	tarball=$(find "$dir/usr/src" -maxdepth 1 -name "$pkg.tar.*" | head -n 1)
+	[ -n "$tarball" ] || die "$RELEASE: $pkg holds no source tarball"
+	echo "${pkg#linux-source-} $ver $tarball"
+}
+
 [ $# -ge 1 ] || usage
 cmd=$1
 shift
@@ -470,6 +507,7 @@ case "$cmd" in
 prepare) cmd_prepare "$@" ;;
 build) cmd_build "$@" ;;
 env) cmd_env "$@" ;;
+source) cmd_source "$@" ;;
 _ns) ns_run "$@" ;;
 *) usage ;;
 esac
