@@ -25,6 +25,8 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,tests,root} "$root/lib/modules/$
 
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
+# The kernel's request_module() runs /sbin/modprobe (loading credo on first open of its node).
+ln -s ../bin/busybox "$root/sbin/modprobe"
 cp "$CREDO_TOP/scripts/guest/init" "$root/init"
 cp "$moddir/credo.ko" "$root/lib/modules/$kver/extra/"
 if [ "$kunit" = 1 ]; then

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Turning a user's struct credo_cred into a struct credo_desc.
+ *
+ * The copy from user memory is kept thin (credo_cred_copy_in() and
+ * credo_desc_copy_groups()); every rule about the contents lives in
+ * credo_desc_check() and credo_desc_build(), which work on kernel copies so
+ * the KUnit suites can exercise them without a user address space.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+
+#include "descriptor.h"
+
+#define CREDO_CAP_VALID	GENMASK_ULL(CAP_LAST_CAP, 0)
+
+/**
+ * credo_cred_check_size - the size rules that need no user memory
+ * @usize: the struct's size field as the caller set it
+ *
+ * Return: 0, -EINVAL below CREDO_CRED_SIZE_VER0, -E2BIG above
+ * CREDO_CRED_SIZE_MAX.  A larger struct's unknown tail is checked for zeros
+ * by copy_struct_from_user().
+ */
+int credo_cred_check_size(u32 usize)
+{
+	if (usize < CREDO_CRED_SIZE_VER0)
+		return -EINVAL;
+	if (usize > CREDO_CRED_SIZE_MAX)
+		return -E2BIG;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(credo_cred_check_size);
+
+/**
+ * credo_cred_copy_in - copy an extensible struct credo_cred from user space
+ * @kc: kernel copy, fully written on success
+ * @uarg: the user's struct, whose own size field says how long it is
+ *
+ * Return: 0; -EFAULT if unreadable; -EINVAL if size does not cover the
+ * fields up to groups; -E2BIG if it is larger than this module knows and the
+ * unknown tail is not zero, or larger than CREDO_CRED_SIZE_MAX.
+ */
+int credo_cred_copy_in(struct credo_cred *kc, const void __user *uarg)
+{
+	u32 usize;
+	int err;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	err = credo_cred_check_size(usize);
+	if (err)
+		return err;
+	err = copy_struct_from_user(kc, sizeof(*kc), uarg, usize);
+	if (err)
+		return err;
+	/* The size field is the caller's, even if a racing write changed it. */
+	kc->size = usize;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(credo_cred_copy_in);
+
+/**
+ * credo_desc_check - the rules that need no lookup
+ * @kc: kernel copy of the user's struct
+ *
+ * Return: 0, or -EINVAL for unknown flags (CREDO_CRED_OVERRIDDEN is output
+ * only), non-zero reserved, ngroups above NGROUPS_MAX, or with
+ * CREDO_CRED_CAPS a capability bit above CAP_LAST_CAP.
+ */
+int credo_desc_check(const struct credo_cred *kc)
+{
+	if (kc->flags & ~CREDO_CRED_CAPS)
+		return -EINVAL;
+	if (kc->reserved)
+		return -EINVAL;
+	if (kc->ngroups > NGROUPS_MAX)
+		return -EINVAL;
+	if ((kc->flags & CREDO_CRED_CAPS) &&
+	    ((kc->cap_effective | kc->cap_permitted | kc->cap_inheritable |
+	      kc->cap_ambient) & ~CREDO_CAP_VALID))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(credo_desc_check);
+
+/**
+ * credo_desc_copy_groups - copy the user's group array
+ * @kc: checked kernel copy (ngroups <= NGROUPS_MAX)
+ * @groups: set to a kvmalloc'ed array of kc->ngroups entries, or NULL
+ *
+ * Return: 0, -ENOMEM, or -EFAULT if the array is unreadable.
+ */
+int credo_desc_copy_groups(const struct credo_cred *kc, u32 **groups)
+{
+	u32 *g;
+
+	*groups = NULL;
+	if (!kc->ngroups)
+		return 0;
+	g = kvmalloc_array(kc->ngroups, sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	if (copy_from_user(g, u64_to_user_ptr(kc->groups),
+			   array_size(kc->ngroups, sizeof(*g)))) {
+		kvfree(g);
+		return -EFAULT;
+	}
+	*groups = g;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(credo_desc_copy_groups);
+
+static int credo_map_uid(struct user_namespace *ns, u32 id, kuid_t *out)
+{
+	*out = make_kuid(ns, id);
+	return uid_valid(*out) ? 0 : -EINVAL;
+}
+
+static int credo_map_gid(struct user_namespace *ns, u32 id, kgid_t *out)
+{
+	*out = make_kgid(ns, id);
+	return gid_valid(*out) ? 0 : -EINVAL;
+}
+
+/**
+ * credo_desc_build - validate a kernel copy and normalize it
+ * @kc: kernel copy of the user's struct
+ * @groups: kc->ngroups group ids (may be NULL when ngroups is 0)
+ * @ns: the namespace the ids are read in (the thread's own user namespace)
+ * @d: written on success; release with credo_desc_release()
+ *
+ * Return: 0; -EINVAL for a rule of credo_desc_check() or an id that does not
+ * map in @ns; -ENOMEM.  On error @d holds nothing to release.
+ */
+int credo_desc_build(const struct credo_cred *kc, const u32 *groups,
+		     struct user_namespace *ns, struct credo_desc *d)
+{
+	struct group_info *gi;
+	unsigned int i, n;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	err = credo_desc_check(kc);
+	if (err)
+		return err;
+
+	err = credo_map_uid(ns, kc->uid, &d->uid) ?:
+	      credo_map_uid(ns, kc->euid, &d->euid) ?:
+	      credo_map_uid(ns, kc->suid, &d->suid) ?:
+	      credo_map_uid(ns, kc->fsuid, &d->fsuid) ?:
+	      credo_map_gid(ns, kc->gid, &d->gid) ?:
+	      credo_map_gid(ns, kc->egid, &d->egid) ?:
+	      credo_map_gid(ns, kc->sgid, &d->sgid) ?:
+	      credo_map_gid(ns, kc->fsgid, &d->fsgid);
+	if (err)
+		return err;
+
+	d->flags = kc->flags & CREDO_CRED_CAPS;
+	if (d->flags & CREDO_CRED_CAPS) {
+		d->cap_effective = kc->cap_effective;
+		d->cap_permitted = kc->cap_permitted;
+		d->cap_inheritable = kc->cap_inheritable;
+		d->cap_ambient = kc->cap_ambient;
+	}
+
+	gi = groups_alloc(kc->ngroups);
+	if (!gi)
+		return -ENOMEM;
+	for (i = 0; i < kc->ngroups; i++) {
+		err = credo_map_gid(ns, groups[i], &gi->gid[i]);
+		if (err) {
+			put_group_info(gi);
+			return err;
+		}
+	}
+	/*
+	 * Sorted and without repeats, the group list has one spelling per set
+	 * of groups, so the coalescing table can compare it with memcmp().
+	 */
+	groups_sort(gi);
+	for (i = 0, n = 0; i < gi->ngroups; i++)
+		if (!n || !gid_eq(gi->gid[n - 1], gi->gid[i]))
+			gi->gid[n++] = gi->gid[i];
+	gi->ngroups = n;
+	d->groups = gi;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(credo_desc_build);
+
+/**
+ * credo_desc_from_user - the whole copy-in of CREDO_IOC_OVERRIDE
+ * @uarg: the user's struct credo_cred
+ * @ns: the caller's own user namespace
+ * @d: written on success; release with credo_desc_release()
+ *
+ * Return: 0 or a negative errno as described in docs/api.md.
+ */
+int credo_desc_from_user(const void __user *uarg, struct user_namespace *ns,
+			 struct credo_desc *d)
+{
+	struct credo_cred kc;
+	u32 *groups;
+	int err;
+
+	err = credo_cred_copy_in(&kc, uarg);
+	if (err)
+		return err;
+	err = credo_desc_check(&kc);
+	if (err)
+		return err;
+	err = credo_desc_copy_groups(&kc, &groups);
+	if (err)
+		return err;
+	err = credo_desc_build(&kc, groups, ns, d);
+	kvfree(groups);
+	return err;
+}
+EXPORT_SYMBOL_GPL(credo_desc_from_user);
+
+void credo_desc_release(struct credo_desc *d)
+{
+	if (d->groups)
+		put_group_info(d->groups);
+	d->groups = NULL;
+}
+EXPORT_SYMBOL_GPL(credo_desc_release);
+
+/**
+ * credo_cred_report - CREDO_IOC_GET: the caller's subjective credentials
+ * @uarg: the user's struct credo_cred; flags and reserved must be 0, groups
+ *	  and ngroups name the caller's buffer
+ *
+ * Ids are given in the caller's own user namespace (overflow ids for those
+ * that do not map).  Up to ngroups groups are copied, sorted; ngroups is set
+ * to the real count.  The capability sets are filled, with CREDO_CRED_CAPS,
+ * when the caller's struct has room for them; CREDO_CRED_OVERRIDDEN is set
+ * while an override is installed.  min(size, sizeof(struct credo_cred))
+ * bytes are written back, and size is set to that count.
+ *
+ * Return: 0, -EFAULT, -EINVAL or -E2BIG.
+ */
+int credo_cred_report(void __user *uarg)
+{
+	const struct cred *cred = current_cred();
+	struct user_namespace *ns = current_real_cred()->user_ns;
+	const struct group_info *gi = cred->group_info;
+	u32 __user *ugroups;
+	struct credo_cred kc, out;
+	unsigned int i, n;
+	size_t len;
+	int err;
+
+	err = credo_cred_copy_in(&kc, uarg);
+	if (err)
+		return err;
+	if (kc.flags || kc.reserved)
+		return -EINVAL;
+
+	memset(&out, 0, sizeof(out));
+	len = min_t(size_t, kc.size, sizeof(out));
+	out.size = len;
+	out.uid = from_kuid_munged(ns, cred->uid);
+	out.euid = from_kuid_munged(ns, cred->euid);
+	out.suid = from_kuid_munged(ns, cred->suid);
+	out.fsuid = from_kuid_munged(ns, cred->fsuid);
+	out.gid = from_kgid_munged(ns, cred->gid);
+	out.egid = from_kgid_munged(ns, cred->egid);
+	out.sgid = from_kgid_munged(ns, cred->sgid);
+	out.fsgid = from_kgid_munged(ns, cred->fsgid);
+
+	ugroups = u64_to_user_ptr(kc.groups);
+	n = min_t(unsigned int, kc.ngroups, gi->ngroups);
+	for (i = 0; i < n; i++)
+		if (put_user(from_kgid_munged(ns, gi->gid[i]), ugroups + i))
+			return -EFAULT;
+	out.ngroups = gi->ngroups;
+	out.groups = kc.groups;
+
+	if (len >= offsetofend(struct credo_cred, cap_ambient)) {
+		out.flags |= CREDO_CRED_CAPS;
+		out.cap_effective = credo_cap_to_u64(cred->cap_effective);
+		out.cap_permitted = credo_cap_to_u64(cred->cap_permitted);
+		out.cap_inheritable = credo_cap_to_u64(cred->cap_inheritable);
+		out.cap_ambient = credo_cap_to_u64(cred->cap_ambient);
+	}
+	if (cred != current_real_cred())
+		out.flags |= CREDO_CRED_OVERRIDDEN;
+
+	if (copy_to_user(uarg, &out, len))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: validation of struct credo_cred (descriptor.c).
+ *
+ * The suites run in a kernel thread without user memory, so the rules are
+ * tested on kernel copies (credo_cred_check_size(), credo_desc_check(),
+ * credo_desc_build()); the user copies are only tested for EFAULT.  The tail
+ * check of a larger struct (E2BIG) is copy_struct_from_user()'s and needs
+ * user memory: the selftests cover it.
+ */
+#include <kunit/test.h>
+#include <linux/cred.h>
+#include <linux/mm.h>
+
+#include "credo_test.h"
+
+/* Below every mmap_min_addr: never mapped, so reading it faults. */
+#define CREDO_BAD_UPTR	16UL
+
+static void credo_size_rules(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_cred_check_size(0));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			credo_cred_check_size(CREDO_CRED_SIZE_VER0 - 1));
+	KUNIT_EXPECT_EQ(test, 0, credo_cred_check_size(CREDO_CRED_SIZE_VER0));
+	KUNIT_EXPECT_EQ(test, 0, credo_cred_check_size(CREDO_CRED_SIZE_VER1));
+	KUNIT_EXPECT_EQ(test, 0, credo_cred_check_size(CREDO_CRED_SIZE_MAX));
+	KUNIT_EXPECT_EQ(test, -E2BIG,
+			credo_cred_check_size(CREDO_CRED_SIZE_MAX + 1));
+	KUNIT_EXPECT_EQ(test, CREDO_CRED_SIZE_VER1,
+			(int)sizeof(struct credo_cred));
+	KUNIT_EXPECT_EQ(test, CREDO_CRED_SIZE_VER0,
+			(int)offsetofend(struct credo_cred, groups));
+}
+
+static void credo_check_rules(struct kunit *test)
+{
+	struct credo_cred kc;
+
+	credo_test_kc(&kc);
+	KUNIT_EXPECT_EQ(test, 0, credo_desc_check(&kc));
+
+	kc.flags = 1U << 2;
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_desc_check(&kc));
+	kc.flags = CREDO_CRED_OVERRIDDEN;	/* output only */
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_desc_check(&kc));
+	kc.flags = 0;
+
+	kc.reserved = 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_desc_check(&kc));
+	kc.reserved = 0;
+
+	kc.ngroups = NGROUPS_MAX + 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_desc_check(&kc));
+	kc.ngroups = NGROUPS_MAX;
+	KUNIT_EXPECT_EQ(test, 0, credo_desc_check(&kc));
+	kc.ngroups = 0;
+
+	/* Capability bits are read, and checked, only with CREDO_CRED_CAPS. */
+	kc.cap_ambient = 1ULL << 63;
+	KUNIT_EXPECT_EQ(test, 0, credo_desc_check(&kc));
+	kc.flags = CREDO_CRED_CAPS;
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_desc_check(&kc));
+	kc.cap_ambient = 0;
+	kc.cap_effective = 1ULL << (CAP_LAST_CAP + 1);
+	KUNIT_EXPECT_EQ(test, -EINVAL, credo_desc_check(&kc));
+	kc.cap_effective = 1ULL << CAP_LAST_CAP;
+	KUNIT_EXPECT_EQ(test, 0, credo_desc_check(&kc));
+}
+
+static void credo_build_unmapped(struct kunit *test)
+{
+	u32 *ids[8], groups[2] = { 1, (u32)-1 };
+	struct credo_desc d;
+	struct credo_cred kc;
+	int i;
+
+	credo_test_kc(&kc);
+	ids[0] = &kc.uid;
+	ids[1] = &kc.euid;
+	ids[2] = &kc.suid;
+	ids[3] = &kc.fsuid;
+	ids[4] = &kc.gid;
+	ids[5] = &kc.egid;
+	ids[6] = &kc.sgid;
+	ids[7] = &kc.fsgid;
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		*ids[i] = (u32)-1;
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL,
+				    credo_desc_build(&kc, NULL, &init_user_ns, &d),
+				    "id %d", i);
+		KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
+		*ids[i] = 1000;
+	}
+	kc.ngroups = 2;
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			credo_desc_build(&kc, groups, &init_user_ns, &d));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
+	/* credo_desc_build() applies credo_desc_check() too. */
+	kc.ngroups = 0;
+	kc.reserved = 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			credo_desc_build(&kc, NULL, &init_user_ns, &d));
+}
+
+static void credo_build_normalizes(struct kunit *test)
+{
+	u32 groups[] = { 50, 7, 50, 3, 7, 7, 100 };
+	u32 want[] = { 3, 7, 50, 100 };
+	struct credo_desc d;
+	struct credo_cred kc;
+	int i;
+
+	credo_test_kc(&kc);
+	kc.uid = 1;
+	kc.euid = 2;
+	kc.suid = 3;
+	kc.fsuid = 4;
+	kc.gid = 5;
+	kc.egid = 6;
+	kc.sgid = 7;
+	kc.fsgid = 8;
+	kc.cap_effective = 1;	/* ignored without CREDO_CRED_CAPS */
+	credo_test_desc(test, &kc, groups, ARRAY_SIZE(groups), &d);
+
+	KUNIT_EXPECT_EQ(test, 0U, d.flags);
+	KUNIT_EXPECT_EQ(test, 0ULL, d.cap_effective);
+	KUNIT_EXPECT_EQ(test, 1U, __kuid_val(d.uid));
+	KUNIT_EXPECT_EQ(test, 2U, __kuid_val(d.euid));
+	KUNIT_EXPECT_EQ(test, 3U, __kuid_val(d.suid));
+	KUNIT_EXPECT_EQ(test, 4U, __kuid_val(d.fsuid));
+	KUNIT_EXPECT_EQ(test, 5U, __kgid_val(d.gid));
+	KUNIT_EXPECT_EQ(test, 6U, __kgid_val(d.egid));
+	KUNIT_EXPECT_EQ(test, 7U, __kgid_val(d.sgid));
+	KUNIT_EXPECT_EQ(test, 8U, __kgid_val(d.fsgid));
+	KUNIT_ASSERT_EQ(test, (int)ARRAY_SIZE(want), d.groups->ngroups);
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_EQ(test, want[i], __kgid_val(d.groups->gid[i]));
+	credo_desc_release(&d);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
+
+	kc.flags = CREDO_CRED_CAPS;
+	kc.cap_permitted = 3;
+	credo_test_desc(test, &kc, NULL, 0, &d);
+	KUNIT_EXPECT_EQ(test, (u32)CREDO_CRED_CAPS, d.flags);
+	KUNIT_EXPECT_EQ(test, 1ULL, d.cap_effective);
+	KUNIT_EXPECT_EQ(test, 3ULL, d.cap_permitted);
+	KUNIT_EXPECT_EQ(test, 0, d.groups->ngroups);
+	credo_desc_release(&d);
+}
+
+static void credo_copy_efault(struct kunit *test)
+{
+	struct credo_cred kc;
+	u32 *groups = NULL;
+
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			credo_cred_copy_in(&kc, (void __user *)CREDO_BAD_UPTR));
+
+	credo_test_kc(&kc);
+	kc.ngroups = 2;
+	kc.groups = CREDO_BAD_UPTR;
+	KUNIT_EXPECT_EQ(test, -EFAULT, credo_desc_copy_groups(&kc, &groups));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)groups, NULL);
+
+	/* No groups: nothing to read, whatever the pointer. */
+	kc.ngroups = 0;
+	KUNIT_EXPECT_EQ(test, 0, credo_desc_copy_groups(&kc, &groups));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)groups, NULL);
+}
+
+static struct kunit_case credo_descriptor_cases[] = {
+	KUNIT_CASE(credo_size_rules),
+	KUNIT_CASE(credo_check_rules),
+	KUNIT_CASE(credo_build_unmapped),
+	KUNIT_CASE(credo_build_normalizes),
+	KUNIT_CASE(credo_copy_efault),
+	{}
+};
+
+struct kunit_suite credo_descriptor_suite = {
+	.name = "credo_descriptor",
+	.test_cases = credo_descriptor_cases,
+};
