@@ -29,3 +29,8 @@ say "style: checkpatch clean"
 command -v sparse >/dev/null || die "sparse is not installed"
 "$CREDO_TOP/scripts/build-module.sh" sparse "${KDIR:-/lib/modules/$(stock_kver)/build}" C=2
 say "style: sparse clean"
+
+# Man pages, once there are any: groff -ww must be silent (scripts/check-man.sh).
+if [ -x "$CREDO_TOP/scripts/check-man.sh" ]; then
+	"$CREDO_TOP/scripts/check-man.sh" || die "man pages have warnings"
+fi
