@@ -54,4 +54,8 @@ fi
 	make -C "$src" O="$out" -j"$(nproc)" modules
 touch "$out/.built"
 say "debug kernel $series: built" >&2
+# Trees of the same source under an older fragment are dead weight (1 to 2 GB each).
+for old in "$CREDO_CACHE/kernel/$(basename "$src")"-*; do
+	[ "$old" = "$out" ] || [ ! -d "$old" ] || { say "removing stale $old" >&2; rm -rf "$old"; }
+done
 echo "$out"

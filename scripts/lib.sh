@@ -7,8 +7,9 @@ CREDO_BUILD=${CREDO_BUILD:-$CREDO_TOP/build}
 CREDO_T0=${CREDO_T0:-$(date +%s)}
 export CREDO_TOP CREDO_CACHE CREDO_BUILD CREDO_T0
 
+# Progress goes to stderr: stdout of a script is its result (a path, a version).
 say() {
-	printf '[credo %4ss] %s\n' "$(($(date +%s) - CREDO_T0))" "$*"
+	printf '[credo %4ss] %s\n' "$(($(date +%s) - CREDO_T0))" "$*" >&2
 }
 
 die() {
