@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Build (or reuse from the cache) the debug test kernel from Debian's linux-source-X.Y.
 # Usage: build-test-kernel.sh SERIES [TARBALL VERSION]   prints the build directory on stdout.
-# The cache key is the source package version plus a hash of the config fragment and this script,
-# so a run with nothing changed takes seconds.
+# The cache key is the source package version plus a hash of the config fragment and of
+# RECIPE, which is bumped whenever the way the kernel is configured or built below changes;
+# a run with nothing changed takes seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series=${1:-6.1}
 src=$(kernel_source_dir "$series" "${2:-}" "${3:-}")
 frag=$CREDO_TOP/scripts/kernel/debug.config
-key=$(cat "$frag" "$0" | sha256sum | cut -c1-12)
+RECIPE=1
+key=$({ cat "$frag"; echo "recipe $RECIPE"; } | sha256sum | cut -c1-12)
 out=$CREDO_CACHE/kernel/$(basename "$src")-$key
 
 if [ -e "$out/.built" ]; then
