@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils python3 perl
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
-	qemu-system-x86 busybox-static sparse dkms debootstrap
+	qemu-system-x86 busybox-static sparse dkms debootstrap file
 )
 
 missing=()

@@ -47,6 +47,7 @@ KMEMLEAK=$kmemleak
 TESTS="$(echo $tests)"
 DEMOS="$(echo $demos)"
 TEST_TIMEOUT=${CREDO_TEST_TIMEOUT:-900}
+${CREDO_SKIP_RELOAD:+export CREDO_SKIP_RELOAD="$CREDO_SKIP_RELOAD"}
 CONF
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
 

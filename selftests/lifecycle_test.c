@@ -5,7 +5,7 @@
  * override is live and succeeds once it ended; opening the device node loads the module again.
  *
  * Cred objects are counted the way the brief prescribes: boot with slab_nomerge, wait for an
- * RCU grace period (creds are freed through RCU), shrink cred_jar, read /proc/slabinfo.
+ * RCU grace period (creds are freed through RCU), shrink the cred cache, read /proc/slabinfo.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,16 +68,28 @@ static int wait_live(long want)
 	return -1;
 }
 
-/* Active cred objects, after an RCU grace period and a shrink of cred_jar; -1 if unreadable. */
+/*
+ * The slab cache of struct cred: "cred_jar" up to 6.x, "cred" once kernel/cred.c switched to
+ * KMEM_CACHE() (7.3 has "cred").
+ */
+static const char *cred_cache(void)
+{
+	return access("/sys/kernel/slab/cred_jar", F_OK) ? "cred" : "cred_jar";
+}
+
+/* Active cred objects, after an RCU grace period and a shrink of the cache; -1 if unreadable. */
 static long cred_objects(void)
 {
-	char line[512];
+	const char *cache = cred_cache();
+	size_t len = strlen(cache);
+	char line[512], path[96];
 	long active = -1;
 	FILE *f;
 	int fd;
 
 	sleep(1);
-	fd = open("/sys/kernel/slab/cred_jar/shrink", O_WRONLY);
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	fd = open(path, O_WRONLY);
 	if (fd >= 0) {
 		if (write(fd, "1", 1) != 1)
 			active = -2;
@@ -87,7 +99,8 @@ static long cred_objects(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "cred_jar ", 9) && sscanf(line + 9, "%ld", &active) == 1)
+		if (!strncmp(line, cache, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%ld", &active) == 1)
 			break;
 	fclose(f);
 	return active;
@@ -143,7 +156,7 @@ TEST_F_TIMEOUT(lifecycle, threads_exiting_overridden_leak_no_cred, LONG_TIMEOUT)
 	ASSERT_EQ(NULL, ret);
 	ASSERT_EQ(0, wait_live(live0));
 	before = cred_objects();
-	ASSERT_LT(0, before) TH_LOG("cannot read cred_jar from /proc/slabinfo (slab_nomerge?)");
+	ASSERT_LT(0, before) TH_LOG("cannot read %s from /proc/slabinfo (slab_nomerge?)", cred_cache());
 	for (i = 0; i < LEAK_THREADS; i++) {
 		ASSERT_EQ(0, pthread_create(&t, NULL, override_and_exit, NULL));
 		ASSERT_EQ(0, pthread_join(t, &ret));
@@ -152,7 +165,8 @@ TEST_F_TIMEOUT(lifecycle, threads_exiting_overridden_leak_no_cred, LONG_TIMEOUT)
 	ASSERT_EQ(0, wait_live(live0)) TH_LOG("live_overrides stayed at %ld",
 					      counter("live_overrides"));
 	after = cred_objects();
-	TH_LOG("cred_jar: %ld objects before, %ld after %d threads", before, after, LEAK_THREADS);
+	TH_LOG("%s: %ld objects before, %ld after %d threads", cred_cache(), before, after,
+	       LEAK_THREADS);
 	EXPECT_LE(after, before + LEAK_SLACK);
 }
 
@@ -171,7 +185,8 @@ TEST_F_TIMEOUT(lifecycle, override_revert_cycles_leak_no_cred, LONG_TIMEOUT)
 		ASSERT_EQ(0, ioctl(dev_fd, CREDO_IOC_REVERT));
 	}
 	after = cred_objects();
-	TH_LOG("cred_jar: %ld objects before, %ld after %d cycles", before, after, LEAK_CYCLES);
+	TH_LOG("%s: %ld objects before, %ld after %d cycles", cred_cache(), before, after,
+	       LEAK_CYCLES);
 	/* The one new identity (5002) adds its entry; nothing else may stay. */
 	EXPECT_LE(after, before + 1 + LEAK_SLACK);
 }
@@ -225,6 +240,9 @@ TEST_F_TIMEOUT(lifecycle, unload_refused_while_overridden_then_autoload, LONG_TI
 	int fd;
 
 	REQUIRE_CREDO();
+	/* Set by the test rails for a kernel where a reload is known to go wrong. */
+	if (getenv("CREDO_SKIP_RELOAD"))
+		SKIP(return, "%s", getenv("CREDO_SKIP_RELOAD"));
 	ASSERT_EQ(0, pipe(h.go));
 	ASSERT_EQ(0, pipe(h.done));
 	ASSERT_EQ(0, pthread_create(&t, NULL, hold_override, &h));
