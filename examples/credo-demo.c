@@ -54,8 +54,8 @@ static struct request reqs[] = {
 	{ .user = 2, .op = OP_CREATE, .path = "/srv/home/carol/todo.txt", .expect_errno = 0 },
 	{ .user = 0, .op = OP_CREATE, .path = "/srv/projects/plan.txt", .expect_errno = 0 },
 	{ .user = 1, .op = OP_CREATE, .path = "/srv/home/alice/intruder.txt", .expect_errno = EACCES },
-	{ .user = 2, .op = OP_READ, .path = "/srv/projects/plan.txt", .expect_errno = 0 },
-	{ .user = 1, .op = OP_READ, .path = "/srv/projects/plan.txt", .expect_errno = EACCES },
+	{ .user = 2, .op = OP_READ, .path = "/srv/projects/charter.txt", .expect_errno = 0 },
+	{ .user = 1, .op = OP_READ, .path = "/srv/projects/charter.txt", .expect_errno = EACCES },
 	{ .user = 1, .op = OP_READ, .path = "/srv/secret.txt", .expect_errno = EACCES },
 	{ .user = 2, .op = OP_CREATE, .path = "/srv/projects/minutes.txt", .expect_errno = 0 },
 	{ .user = 0, .op = OP_CREATE, .path = "/srv/home/alice/more.txt", .expect_errno = 0 },
@@ -179,6 +179,13 @@ int main(void)
 	fd = open("/srv/secret.txt", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0) {
 		perror("/srv/secret.txt");
+		return 1;
+	}
+	close(fd);
+	/* Readable through the projects group only; made before the workers start, so reads never race a create. */
+	fd = open("/srv/projects/charter.txt", O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	if (fd < 0 || fchown(fd, 1001, 2000) || fchmod(fd, 0640)) {
+		perror("/srv/projects/charter.txt");
 		return 1;
 	}
 	close(fd);
