@@ -200,7 +200,7 @@ int main(void)
 	misses1 = counter("misses");
 	hits1 = counter("hits");
 
-	printf("\n%-3s %-6s %-6s %-6s %-30s %-8s %-8s %s\n", "#", "worker", "user", "op", "path",
+	printf("\n%-3s %-6s %-6s %-6s %-30s %-18s %-10s %s\n", "#", "worker", "user", "op", "path",
 	       "result", "owner", "check");
 	for (i = 0; i < NREQ; i++) {
 		struct request *r = &reqs[i];
@@ -215,7 +215,7 @@ int main(void)
 			     r->owner_gid == (strncmp(r->path, "/srv/projects", 13) ? u->gid : 2000);
 		}
 		bad |= !ok;
-		printf("%-3u %-6d %-6s %-6s %-30s %-8s %-8s %s\n", i, r->worker, u->name,
+		printf("%-3u %-6d %-6s %-6s %-30s %-18s %-10s %s\n", i, r->worker, u->name,
 		       r->op == OP_CREATE ? "create" : "read", r->path,
 		       r->result ? strerror(r->result) : "ok", owner, ok ? "as expected" : "WRONG");
 	}
