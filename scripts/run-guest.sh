@@ -47,8 +47,9 @@ KMEMLEAK=$kmemleak
 TESTS="$(echo $tests)"
 DEMOS="$(echo $demos)"
 TEST_TIMEOUT=${CREDO_TEST_TIMEOUT:-900}
-${CREDO_SKIP_RELOAD:+export CREDO_SKIP_RELOAD="$CREDO_SKIP_RELOAD"}
 CONF
+[ -z "${CREDO_SKIP_RELOAD:-}" ] ||
+	printf 'export CREDO_SKIP_RELOAD=%s\n' "'${CREDO_SKIP_RELOAD//\'/}'" >>"$root/etc/credo-guest.conf"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
 
 append="console=ttyS0 rdinit=/init panic=-1 oops=panic panic_on_warn=1 slab_nomerge"
