@@ -54,3 +54,55 @@ help:
 	@echo "make check-GUEST  one guest only: bookworm bullseye trixie trixie-backports debug debug-newest"
 	@echo "make tested-on  copy the last run's Tested-on table into README.md and docs/testing.md"
 	@echo "make style      checkpatch --strict and sparse"
+
+# ---- User space: libcredo, the credo tool, make install ----------------------------------------
+#   make lib        lib/: libcredo.a, libcredo.so.0, credo.pc into $(USER_BUILD)/lib
+#   make tools      tools/credo (linked with libcredo.a) into $(USER_BUILD)/tools
+#   make install    [DESTDIR=/tmp/x] [PREFIX=/usr]: headers, library, credo.pc, the tool, man
+#                   pages, the udev rule, the modprobe.d file and the DKMS source tree
+CREDO_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+PREFIX ?= /usr
+DESTDIR ?=
+USER_BUILD ?= $(CURDIR)/build
+CREDO_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR ?= $(PREFIX)/lib$(if $(CREDO_MULTIARCH),/$(CREDO_MULTIARCH))
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+# udev and modprobe read these whatever PREFIX is.
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+MODPROBEDIR ?= /usr/lib/modprobe.d
+DKMSSRCDIR ?= /usr/src/credo-$(CREDO_VERSION)
+CREDO_LIBVARS = OUT=$(USER_BUILD)/lib PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)
+CREDO_MAN3_LINKS := credo_override credo_override_user credo_lookup_user credo_ids_free \
+	credo_revert credo_get credo_spawn_as credo_spawn_as_user credo_fd credo_strerror
+
+.PHONY: lib tools install
+
+lib:
+	$(MAKE) -C lib $(CREDO_LIBVARS)
+
+tools: lib
+	$(MAKE) -C tools OUT=$(USER_BUILD)/tools LIBOUT=$(USER_BUILD)/lib
+
+install: lib tools
+	$(MAKE) -C lib $(CREDO_LIBVARS) DESTDIR=$(DESTDIR) install
+	$(MAKE) -C tools OUT=$(USER_BUILD)/tools LIBOUT=$(USER_BUILD)/lib SBINDIR=$(SBINDIR) \
+		DESTDIR=$(DESTDIR) install
+	install -D -m 0644 uapi/linux/credo.h $(DESTDIR)$(INCLUDEDIR)/linux/credo.h
+	install -D -m 0644 man/libcredo.3 $(DESTDIR)$(MANDIR)/man3/libcredo.3
+	install -D -m 0644 man/credo.4 $(DESTDIR)$(MANDIR)/man4/credo.4
+	install -D -m 0644 man/credo.8 $(DESTDIR)$(MANDIR)/man8/credo.8
+	for f in $(CREDO_MAN3_LINKS); do \
+		echo '.so man3/libcredo.3' >$(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; \
+	done
+	install -D -m 0644 packaging/60-credo.rules $(DESTDIR)$(UDEVRULESDIR)/60-credo.rules
+	install -D -m 0644 packaging/credo-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/credo.conf
+	rm -rf $(DESTDIR)$(DKMSSRCDIR)
+	install -d $(DESTDIR)$(DKMSSRCDIR)
+	install -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMSSRCDIR)/
+	cd $(CURDIR) && find module uapi -type f \( -name '*.[ch]' -o -name Kbuild \) \
+		! -name '*.mod.c' -print | while read -r f; do \
+		install -D -m 0644 "$$f" "$(DESTDIR)$(DKMSSRCDIR)/$$f" || exit 1; \
+	done
+	@echo "installed; for the kernel module: dkms install credo/$(CREDO_VERSION)"

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcredo: per-thread credential switching through /dev/credo.
+ *
+ * Every function acts on the calling thread only.  Functions that can fail
+ * return 0 on success or a negative errno value (-EPERM, -ENOENT, ...);
+ * credo_strerror() turns that into a message.  The device is opened once per
+ * process, lazily and thread-safely, with O_CLOEXEC.  See libcredo(3).
+ */
+#ifndef CREDO_LIB_H
+#define CREDO_LIB_H
+
+#include <spawn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CREDO_LIB_VERSION "0.1.0"
+
+/* The identity to switch to: all four uids are uid, all four gids are gid. */
+struct credo_ids {
+	uid_t uid;
+	gid_t gid;
+	size_t ngroups;		/* entries at groups */
+	const gid_t *groups;	/* supplementary groups; order does not matter */
+};
+
+/* The calling thread's state, as CREDO_IOC_GET reports it. */
+struct credo_state {
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	size_t ngroups;		/* the real number of supplementary groups */
+	int overridden;		/* 1 while a credo override is installed */
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+};
+
+/* The descriptor of /dev/credo, opened on first use; -errno if it cannot be. */
+int credo_fd(void);
+
+/* Switch the calling thread to ids (replaces an earlier override). */
+int credo_override(const struct credo_ids *ids);
+
+/*
+ * Resolve a user name as initgroups(3) would: its uid and primary gid from
+ * getpwnam_r(3), its supplementary groups (primary included) from
+ * getgrouplist(3).  On success ids->groups is allocated: release it with
+ * credo_ids_free().  An unknown user is -ESRCH.
+ */
+int credo_lookup_user(const char *name, struct credo_ids *ids);
+void credo_ids_free(struct credo_ids *ids);
+
+/* credo_lookup_user() then credo_override(). */
+int credo_override_user(const char *name);
+
+/* End the calling thread's override; 0 if it had none. */
+int credo_revert(void);
+
+/*
+ * The calling thread's current credentials.  Up to maxgroups supplementary
+ * groups are stored at groups (may be NULL when maxgroups is 0), sorted
+ * ascending; st->ngroups is the real count.
+ */
+int credo_get(struct credo_state *st, gid_t *groups, size_t maxgroups);
+
+/* credo_spawn_as() flags */
+#define CREDO_SPAWN_SEARCH_PATH	0x1	/* posix_spawnp(3): search PATH for file */
+
+/*
+ * Start a program as another identity: override the calling thread, call
+ * posix_spawn(3) (or posix_spawnp(3)), and revert, also when the spawn fails.
+ * The child runs with ids as its own credentials.  actions and attr may be
+ * NULL; envp NULL means the caller's environ.  The calling thread is not
+ * overridden afterwards, whatever it was before.
+ */
+int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
+		   const posix_spawn_file_actions_t *actions,
+		   const posix_spawnattr_t *attr, char *const argv[],
+		   char *const envp[], int flags);
+
+/* As credo_spawn_as() with the identity of user name (credo_lookup_user()). */
+int credo_spawn_as_user(pid_t *pid, const char *name, const char *file,
+			const posix_spawn_file_actions_t *actions,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[], int flags);
+
+/*
+ * A message for an error returned by this library (negative or positive
+ * errno).  Never NULL; the string is constant and thread-safe.
+ */
+const char *credo_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CREDO_LIB_H */

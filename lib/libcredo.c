@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libcredo: a small C library over the /dev/credo ioctls (uapi/linux/credo.h).
+ *
+ * The only process-wide state is the device descriptor, published once with an
+ * atomic compare-and-swap: threads racing on the first call each open the
+ * device, one wins, the others close theirs.  A failed open is not remembered,
+ * so a later call retries (the module may have been loaded meanwhile).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/credo.h>
+
+#include "credo.h"
+
+#define CREDO_DEFAULT_DEVICE	"/dev/credo"
+#define CREDO_NGROUPS_MAX	65536	/* the kernel's NGROUPS_MAX */
+
+_Static_assert(sizeof(gid_t) == sizeof(__u32), "gid_t must be 32 bits");
+_Static_assert(sizeof(uid_t) == sizeof(__u32), "uid_t must be 32 bits");
+
+extern char **environ;
+
+static int credo_dev_fd = -1;
+
+int credo_fd(void)
+{
+	const char *path;
+	int fd, expected = -1;
+
+	fd = __atomic_load_n(&credo_dev_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	/* For tests and unusual setups; ignored in set-user-ID programs. */
+	path = secure_getenv("CREDO_DEVICE");
+	if (!path || !*path)
+		path = CREDO_DEFAULT_DEVICE;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		/* No node, or a node without a driver behind it. */
+		if (e == ENOENT || e == ENXIO || e == ENODEV)
+			return -ENODEV;
+		return -e;
+	}
+	if (!__atomic_compare_exchange_n(&credo_dev_fd, &expected, fd, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		return expected;
+	}
+	return fd;
+}
+
+static int credo_ioctl(unsigned long cmd, void *arg)
+{
+	int fd = credo_fd();
+
+	if (fd < 0)
+		return fd;
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int credo_override(const struct credo_ids *ids)
+{
+	struct credo_cred c;
+
+	if (!ids || (ids->ngroups && !ids->groups))
+		return -EINVAL;
+	if (ids->ngroups > CREDO_NGROUPS_MAX)
+		return -EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.uid = c.euid = c.suid = c.fsuid = ids->uid;
+	c.gid = c.egid = c.sgid = c.fsgid = ids->gid;
+	c.ngroups = (__u32)ids->ngroups;
+	c.groups = (__u64)(uintptr_t)ids->groups;
+	return credo_ioctl(CREDO_IOC_OVERRIDE, &c);
+}
+
+int credo_revert(void)
+{
+	return credo_ioctl(CREDO_IOC_REVERT, NULL);
+}
+
+int credo_get(struct credo_state *st, gid_t *groups, size_t maxgroups)
+{
+	struct credo_cred c;
+	int r;
+
+	if (!st || (maxgroups && !groups))
+		return -EINVAL;
+	if (maxgroups > CREDO_NGROUPS_MAX)
+		maxgroups = CREDO_NGROUPS_MAX;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.ngroups = (__u32)maxgroups;
+	c.groups = (__u64)(uintptr_t)groups;
+	r = credo_ioctl(CREDO_IOC_GET, &c);
+	if (r)
+		return r;
+	memset(st, 0, sizeof(*st));
+	st->uid = c.uid;
+	st->euid = c.euid;
+	st->suid = c.suid;
+	st->fsuid = c.fsuid;
+	st->gid = c.gid;
+	st->egid = c.egid;
+	st->sgid = c.sgid;
+	st->fsgid = c.fsgid;
+	st->ngroups = c.ngroups;
+	st->overridden = !!(c.flags & CREDO_CRED_OVERRIDDEN);
+	if (c.flags & CREDO_CRED_CAPS) {
+		st->cap_effective = c.cap_effective;
+		st->cap_permitted = c.cap_permitted;
+		st->cap_inheritable = c.cap_inheritable;
+		st->cap_ambient = c.cap_ambient;
+	}
+	return 0;
+}
+
+static int cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A group file may list a user twice in one group: sort, drop repeats. */
+static int sort_unique(gid_t *g, int n)
+{
+	int i, k = 0;
+
+	qsort(g, (size_t)n, sizeof(*g), cmp_gid);
+	for (i = 0; i < n; i++)
+		if (!k || g[k - 1] != g[i])
+			g[k++] = g[i];
+	return k;
+}
+
+int credo_lookup_user(const char *name, struct credo_ids *ids)
+{
+	struct passwd pw, *res = NULL;
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t len = hint > 0 ? (size_t)hint : 1024;
+	char *buf = NULL;
+	gid_t *groups = NULL;
+	int r, n;
+
+	if (!name || !*name || !ids)
+		return -EINVAL;
+	for (;;) {
+		char *nbuf = realloc(buf, len);
+
+		if (!nbuf) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		r = getpwnam_r(name, &pw, buf, len, &res);
+		if (r != ERANGE)
+			break;
+		if (len >= 1 << 20) {
+			free(buf);
+			return -ERANGE;
+		}
+		len *= 2;
+	}
+	if (r || !res) {
+		free(buf);
+		/* glibc may report "not found" as one of these, or as 0. */
+		if (!r || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+			return -ESRCH;
+		return -r;
+	}
+
+	n = 32;
+	for (;;) {
+		int want = n;
+		gid_t *ng = realloc(groups, (size_t)want * sizeof(*groups));
+
+		if (!ng) {
+			free(groups);
+			free(buf);
+			return -ENOMEM;
+		}
+		groups = ng;
+		if (getgrouplist(name, pw.pw_gid, groups, &n) >= 0)
+			break;
+		/* glibc stores the needed count in n; grow at least twofold. */
+		if (n <= want)
+			n = want * 2;
+		if (n > CREDO_NGROUPS_MAX) {
+			free(groups);
+			free(buf);
+			return -E2BIG;
+		}
+	}
+	n = sort_unique(groups, n);
+	ids->uid = pw.pw_uid;
+	ids->gid = pw.pw_gid;
+	ids->ngroups = (size_t)n;
+	ids->groups = groups;
+	free(buf);
+	return 0;
+}
+
+void credo_ids_free(struct credo_ids *ids)
+{
+	if (!ids)
+		return;
+	free((void *)ids->groups);
+	ids->groups = NULL;
+	ids->ngroups = 0;
+}
+
+int credo_override_user(const char *name)
+{
+	struct credo_ids ids;
+	int r = credo_lookup_user(name, &ids);
+
+	if (r)
+		return r;
+	r = credo_override(&ids);
+	credo_ids_free(&ids);
+	return r;
+}
+
+int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
+		   const posix_spawn_file_actions_t *actions,
+		   const posix_spawnattr_t *attr, char *const argv[],
+		   char *const envp[], int flags)
+{
+	int r, rv;
+
+	if (!pid || !file || !argv || (flags & ~CREDO_SPAWN_SEARCH_PATH))
+		return -EINVAL;
+	r = credo_override(ids);
+	if (r)
+		return r;
+	if (!envp)
+		envp = environ;
+	if (flags & CREDO_SPAWN_SEARCH_PATH)
+		r = posix_spawnp(pid, file, actions, attr, argv, envp);
+	else
+		r = posix_spawn(pid, file, actions, attr, argv, envp);
+	rv = credo_revert();	/* also when the spawn failed */
+	if (r)
+		return -r;
+	return rv;
+}
+
+int credo_spawn_as_user(pid_t *pid, const char *name, const char *file,
+			const posix_spawn_file_actions_t *actions,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[], int flags)
+{
+	struct credo_ids ids;
+	int r = credo_lookup_user(name, &ids);
+
+	if (r)
+		return r;
+	r = credo_spawn_as(pid, &ids, file, actions, attr, argv, envp, flags);
+	credo_ids_free(&ids);
+	return r;
+}
+
+const char *credo_strerror(int err)
+{
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return "Success";
+	case ENODEV:
+		return "credo is not available: no /dev/credo (is the module loaded? try modprobe credo)";
+	case ESRCH:
+		return "No such user";
+	case EPERM:
+		return "Operation not permitted (switching needs CAP_SETUID and CAP_SETGID)";
+	case EBUSY:
+		return "Device or resource busy (the thread runs with credentials credo did not install)";
+	case EINVAL:
+		return "Invalid argument (an id that does not map, or too many groups)";
+	}
+	s = strerrordesc_np(err);
+	return s ? s : "Unknown error";
+}

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The credo command-line tool (tools/credo.c), run as a program from the
+ * directory of this test (/tests/credo in the guest) with its stdout and stderr
+ * captured: `credo run` children have the requested ids (as they report them
+ * with `credo whoami`, and as /proc/self/status shows them), `--user` gives the
+ * ids /etc/passwd and /etc/group say, exit codes are the documented ones, and
+ * errors (unknown user, module not loaded, no permission) are clear.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "lib_users.h"
+#include "credo_harness.h"
+
+#define OUT_MAX 16384
+
+#define REQUIRE_ROOT() do {						\
+	if (lu_start_euid != 0)						\
+		SKIP(return, "needs root (euid %u): /dev/credo is 0600 and a " \
+		     "switch needs CAP_SETUID+CAP_SETGID", lu_start_euid);	\
+} while (0)
+
+struct result {
+	int status;		/* exit code, or 128+signal */
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static char cli_path[PATH_MAX];
+
+/* The credo binary beside this test, unless $CREDO_CLI names another. */
+static const char *cli(void)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("CREDO_CLI"))
+		return getenv("CREDO_CLI");
+	if (!cli_path[0]) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0)
+			return "/tests/credo";
+		self[n] = 0;
+		snprintf(cli_path, sizeof(cli_path), "%s/credo", dirname(self));
+	}
+	return cli_path;
+}
+
+/*
+ * Runs credo with args (NULL-terminated, without argv[0]) and the extra
+ * environment entries env ("K=V", NULL-terminated, may be NULL).
+ */
+static int run_prog(struct result *r, const char *prog, const char *const *env,
+		    const char *const *args)
+{
+	char *argv[32];
+	int po[2], pe[2], n = 0, i;
+	size_t lo = 0, le = 0;
+	struct pollfd pf[2];
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	argv[n++] = (char *)prog;
+	for (i = 0; args[i] && n < 31; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		for (i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execv(argv[0], argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(99);
+	}
+	close(po[1]);
+	close(pe[1]);
+	pf[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			char *buf = i ? r->err : r->out;
+			size_t *len = i ? &le : &lo;
+			char scratch[512];
+			ssize_t got;
+
+			if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (*len < OUT_MAX - 1)
+				got = read(pf[i].fd, buf + *len, OUT_MAX - 1 - *len);
+			else
+				got = read(pf[i].fd, scratch, sizeof(scratch));
+			if (got <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			} else if (*len < OUT_MAX - 1) {
+				*len += (size_t)got;
+			}
+		}
+	}
+	r->out[lo] = 0;
+	r->err[le] = 0;
+	if (waitpid(pid, &r->status, 0) != pid)
+		return -errno;
+	if (WIFEXITED(r->status))
+		r->status = WEXITSTATUS(r->status);
+	else if (WIFSIGNALED(r->status))
+		r->status = 128 + WTERMSIG(r->status);
+	return 0;
+}
+
+static int run(struct result *r, const char *const *env, const char *const *args)
+{
+	return run_prog(r, cli(), env, args);
+}
+
+#define RUN(r, env, ...) do {						\
+	const char *const _a[] = { __VA_ARGS__, NULL };			\
+	ASSERT_EQ(0, run(r, env, _a));					\
+} while (0)
+
+/* After an expectation: shown only when it failed. */
+#define SHOW(r) TH_LOG("exit %d\nstdout:\n%s\nstderr:\n%s",		\
+		       (r).status, (r).out, (r).err)
+
+/* The line of text starting with key, without the newline ("" if absent). */
+static const char *line_of(const char *text, const char *key, char *buf, size_t len)
+{
+	const char *p = text;
+	size_t klen = strlen(key);
+
+	buf[0] = 0;
+	while (p && *p) {
+		if (!strncmp(p, key, klen)) {
+			size_t n = strcspn(p, "\n");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			return buf;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return buf;
+}
+
+static void expect_whoami(struct __test_metadata *_metadata, const char *out,
+			  unsigned int uid, unsigned int gid,
+			  const unsigned int *groups, unsigned int ngroups)
+{
+	char want[512], got[512], g[400];
+
+	snprintf(want, sizeof(want), "uid=%u euid=%u suid=%u fsuid=%u", uid, uid, uid, uid);
+	EXPECT_STREQ(want, line_of(out, "uid=", got, sizeof(got)));
+	snprintf(want, sizeof(want), "gid=%u egid=%u sgid=%u fsgid=%u", gid, gid, gid, gid);
+	EXPECT_STREQ(want, line_of(out, "gid=", got, sizeof(got)));
+	lu_format_groups(g, sizeof(g), groups, ngroups);
+	snprintf(want, sizeof(want), "groups=%s", g);
+	EXPECT_STREQ(want, line_of(out, "groups=", got, sizeof(got)));
+}
+
+/* ---- every identity ------------------------------------------------------------- */
+
+TEST(help_version_usage)
+{
+	struct result r;
+
+	RUN(&r, NULL, "--help");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.out, "Usage:"));
+	EXPECT_NE(NULL, strstr(r.out, "credo run --user NAME"));
+	RUN(&r, NULL, "--version");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_STREQ("credo 0.1.0\n", r.out);
+	RUN(&r, NULL, "frobnicate");
+	EXPECT_EQ(2, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "unknown command 'frobnicate'"));
+	RUN(&r, NULL, "status", "extra");
+	EXPECT_EQ(2, r.status) SHOW(r);
+	/* run's own failures are 125, never a status a command could mean */
+	RUN(&r, NULL, "run", "--uid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "both --uid and --gid"));
+	RUN(&r, NULL, "run", "--user", "root", "--uid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "cannot be combined"));
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "no command given"));
+	RUN(&r, NULL, "run", "--bogus");
+	EXPECT_EQ(125, r.status) SHOW(r);
+}
+
+TEST(unknown_user_and_group)
+{
+	struct result r;
+
+	RUN(&r, NULL, "run", "--user", "credo-no-such-user", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("credo: unknown user 'credo-no-such-user'\n", r.err);
+	EXPECT_STREQ("", r.out);
+	RUN(&r, NULL, "run", "--uid", "credo-no-such-user", "--gid", "0", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "--uid: unknown user 'credo-no-such-user'"));
+	RUN(&r, NULL, "run", "--uid", "0", "--gid", "0", "--groups", "5,credo-no-such-group",
+	    "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "--groups: unknown group 'credo-no-such-group'"));
+}
+
+/* No device: the message says the module is not loaded and how to load it. */
+TEST(no_module)
+{
+	const char *const nodev[] = { "CREDO_DEVICE=/tmp/credo-no-such-device", NULL };
+	const char *const nosys[] = { "CREDO_SYSFS_ROOT=/tmp/credo-no-such-sysfs", NULL };
+	struct result r;
+
+	RUN(&r, nodev, "run", "--uid", "1", "--gid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("credo: cannot open /tmp/credo-no-such-device: the credo module is "
+		     "not loaded (load it with: modprobe credo)\n", r.err);
+	RUN(&r, nosys, "status");
+	EXPECT_EQ(3, r.status) SHOW(r);
+	EXPECT_STREQ("module: not loaded\n", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "modprobe credo"));
+	/* whoami still answers, from the syscalls */
+	RUN(&r, nodev, "whoami");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.out, "source=syscalls"));
+	EXPECT_NE(NULL, strstr(r.out, "overridden=unknown"));
+}
+
+TEST(status_reports_module)
+{
+	char line[256];
+	struct result r;
+
+	RUN(&r, NULL, "status");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_EQ(0, strncmp(r.out, "module: loaded", 14));
+	EXPECT_NE(NULL, strstr(r.out, "device: /dev/credo: character device 10:248, mode "));
+	EXPECT_NE(NULL, strstr(r.out, "counters (/sys/kernel/credo):\n"));
+	EXPECT_NE(NULL, strstr(r.out, "parameters (/sys/module/credo/parameters):\n"));
+	/* every counter and parameter of docs/api.md, with a number */
+	EXPECT_NE(0, line_of(r.out, "  entries ", line, sizeof(line))[0]);
+	EXPECT_NE(0, line_of(r.out, "  hits ", line, sizeof(line))[0]);
+	EXPECT_NE(0, line_of(r.out, "  misses ", line, sizeof(line))[0]);
+	EXPECT_NE(0, line_of(r.out, "  evictions ", line, sizeof(line))[0]);
+	EXPECT_NE(0, line_of(r.out, "  live_overrides ", line, sizeof(line))[0]);
+	EXPECT_NE(0, line_of(r.out, "  max_entries ", line, sizeof(line))[0]);
+	EXPECT_NE(0, line_of(r.out, "  evict_interval_ms ", line, sizeof(line))[0]);
+	EXPECT_EQ(NULL, strstr(r.out, "(unreadable)"));
+	EXPECT_STREQ("", r.err);
+}
+
+TEST(whoami_self)
+{
+	struct lu_ids t;
+	struct result r;
+	char line[128];
+
+	ASSERT_EQ(0, lu_thread_ids(&t));
+	RUN(&r, NULL, "whoami");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, t.uid[0], t.gid[0], t.groups, t.ngroups);
+	if (lu_start_euid == 0) {
+		/* root reads it through CREDO_IOC_GET */
+		EXPECT_STREQ("overridden=no", line_of(r.out, "overridden=", line, sizeof(line)));
+		EXPECT_STREQ("source=/dev/credo", line_of(r.out, "source=", line, sizeof(line)));
+	} else {
+		EXPECT_NE(NULL, strstr(r.out, "source=syscalls"));
+	}
+}
+
+/* Unprivileged: run fails before any command starts, saying why. */
+TEST(run_unprivileged)
+{
+	struct result r;
+
+	if (lu_start_euid == 0)
+		SKIP(return, "runs as the unprivileged user only");
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/bin/echo", "ran");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "credo: cannot open /dev/credo: Permission denied"));
+}
+
+/* ---- root ---------------------------------------------------------------------- */
+
+TEST(run_ids_whoami)
+{
+	const unsigned int want[] = { 5, 6 };
+	struct result r;
+
+	REQUIRE_ROOT();
+	RUN(&r, NULL, "run", "--uid", "1234", "--gid", "1234", "--groups", "6,5", "--",
+	    cli(), "whoami");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 1234, 1234, want, 2);
+	EXPECT_STREQ("", r.err);
+
+	RUN(&r, NULL, "run", "--uid", "4321", "--gid", "4322", "--", cli(), "whoami");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 4321, 4322, NULL, 0);
+
+	/* names for --uid/--gid/--groups, from the files */
+	RUN(&r, NULL, "run", "--uid", "nobody", "--gid", "nogroup", "--groups", "root",
+	    "--", cli(), "whoami");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	{
+		const unsigned int zero[] = { 0 };
+
+		expect_whoami(_metadata, r.out, 65534, 65534, zero, 1);
+	}
+}
+
+/* The kernel's own view of the child: /proc/self/status read by the child. */
+TEST(run_ids_proc_status)
+{
+	struct result r;
+	char line[128];
+
+	REQUIRE_ROOT();
+	RUN(&r, NULL, "run", "--uid", "1234", "--gid", "1235", "--groups", "5,6", "--",
+	    "cat", "/proc/self/status");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_STREQ("Uid:\t1234\t1234\t1234\t1234", line_of(r.out, "Uid:", line, sizeof(line)));
+	EXPECT_STREQ("Gid:\t1235\t1235\t1235\t1235", line_of(r.out, "Gid:", line, sizeof(line)));
+	EXPECT_EQ(0, strncmp(line_of(r.out, "Groups:", line, sizeof(line)), "Groups:\t5 6", 11));
+	/* leaving uid 0 drops every capability */
+	EXPECT_STREQ("CapEff:\t0000000000000000", line_of(r.out, "CapEff:", line, sizeof(line)));
+	EXPECT_STREQ("CapPrm:\t0000000000000000", line_of(r.out, "CapPrm:", line, sizeof(line)));
+}
+
+TEST(run_exit_codes)
+{
+	struct result r;
+
+	REQUIRE_ROOT();
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/bin/sh", "-c", "exit 7");
+	EXPECT_EQ(7, r.status) SHOW(r);
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/bin/sh", "-c", "kill -TERM $$");
+	EXPECT_EQ(128 + SIGTERM, r.status) SHOW(r);
+	/* credo ignores SIGINT while it waits; the command gets the default action */
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/bin/sh", "-c", "kill -INT $$");
+	EXPECT_EQ(128 + SIGINT, r.status) SHOW(r);
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/bin/echo", "hello");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_STREQ("hello\n", r.out);
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/nonexistent/credo-prog");
+	EXPECT_EQ(127, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "credo: cannot run /nonexistent/credo-prog as uid 1 gid 1"));
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "credo-no-such-prog");
+	EXPECT_EQ(127, r.status) SHOW(r);
+	/* /etc/passwd is not executable */
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--", "/etc/passwd");
+	EXPECT_EQ(126, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "Permission denied"));
+	/* an id the kernel refuses */
+	RUN(&r, NULL, "run", "--uid", "1", "--gid", "1", "--groups", "4294967295", "--",
+	    "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "credo: cannot switch to uid 1 gid 1"));
+}
+
+FIXTURE(users) {
+	struct lu_saved saved;
+	int installed;
+};
+
+FIXTURE_SETUP(users)
+{
+	self->installed = 0;
+	if (lu_start_euid != 0)
+		return;
+	ASSERT_EQ(0, lu_install_users(&self->saved));
+	self->installed = 1;
+}
+
+FIXTURE_TEARDOWN(users)
+{
+	if (self->installed)
+		EXPECT_EQ(0, lu_restore_users(&self->saved));
+}
+
+TEST_F(users, run_user_matches_files)
+{
+	static const char *const names[] = {
+		"credoalice", "credobob", "credocarol", "root", "nobody",
+	};
+	struct lu_expect e;
+	struct result r;
+	unsigned int i;
+
+	REQUIRE_ROOT();
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ASSERT_EQ(0, lu_expected(names[i], &e));
+		RUN(&r, NULL, "run", "--user", names[i], "--", cli(), "whoami");
+		EXPECT_EQ(0, r.status) TH_LOG("%s: %s / %s", names[i], r.out, r.err);
+		expect_whoami(_metadata, r.out, e.uid, e.gid, e.groups, e.ngroups);
+	}
+	/* the same groups as `id -G NAME` says (busybox's own lookup in the guest) */
+	if (!access("/bin/id", X_OK) || !access("/usr/bin/id", X_OK)) {
+		const char *const a[] = { "-G", "credoalice", NULL };
+		unsigned int g[LU_MAX_GROUPS], n = 0;
+		char *p, *end, want[512], got[400], line[512];
+
+		ASSERT_EQ(0, run_prog(&r, access("/bin/id", X_OK) ? "/usr/bin/id" : "/bin/id",
+				      NULL, a));
+		EXPECT_EQ(0, r.status) SHOW(r);
+		for (p = r.out; n < LU_MAX_GROUPS; p = end) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			g[n++] = (unsigned int)v;
+		}
+		n = lu_sort_unique(g, n);
+		lu_format_groups(got, sizeof(got), g, n);
+		snprintf(want, sizeof(want), "groups=%s", got);
+		RUN(&r, NULL, "run", "--user", "credoalice", "--", cli(), "whoami");
+		EXPECT_STREQ(want, line_of(r.out, "groups=", line, sizeof(line)));
+		EXPECT_STREQ("groups=4101,4200,4300", want);
+	}
+	/* the hard numbers once, in case the parser and the tool agree on a mistake */
+	RUN(&r, NULL, "run", "-u", "credoalice", "--", cli(), "whoami");
+	{
+		const unsigned int want[] = { 4101, 4200, 4300 };
+
+		expect_whoami(_metadata, r.out, 4101, 4101, want, 3);
+	}
+}
+
+TEST_HARNESS_MAIN

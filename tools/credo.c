@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * credo: command-line front end to /dev/credo, in the style of setpriv(1).
+ *
+ *   credo run --user NAME | --uid ID --gid ID [--groups LIST] [--] COMMAND [ARG...]
+ *   credo status
+ *   credo whoami
+ *
+ * See credo(8) for the exit codes.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "credo.h"
+
+#define EXIT_USAGE	2	/* status, whoami, the command line itself */
+#define EXIT_NOT_LOADED	3	/* status: the module is not loaded */
+#define EXIT_RUN_FAIL	125	/* run: credo itself failed */
+#define EXIT_NOEXEC	126	/* run: the command could not be executed */
+#define EXIT_NOTFOUND	127	/* run: the command was not found */
+#define MAX_GROUPS	65536
+
+static const char *prog = "credo";
+
+static const char *device_path(void)
+{
+	const char *p = secure_getenv("CREDO_DEVICE");
+
+	return p && *p ? p : "/dev/credo";
+}
+
+static const char *sysfs_root(void)
+{
+	const char *p = secure_getenv("CREDO_SYSFS_ROOT");
+
+	return p && *p ? p : "/sys";
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage:\n"
+		"  %s run --user NAME [--] COMMAND [ARG...]\n"
+		"  %s run --uid ID --gid ID [--groups ID,ID...] [--] COMMAND [ARG...]\n"
+		"  %s status\n"
+		"  %s whoami\n"
+		"  %s --help | --version\n"
+		"\n"
+		"Per-thread credential switching through /dev/credo.\n"
+		"\n"
+		"Commands:\n"
+		"  run      run COMMAND as another user (override, spawn, revert) and\n"
+		"           exit with its status\n"
+		"  status   is the module loaded, its counters and parameters\n"
+		"  whoami   this thread's credentials as the kernel reports them\n"
+		"\n"
+		"Options of run:\n"
+		"  -u, --user NAME     uid, primary gid and groups of NAME, as initgroups(3)\n"
+		"      --uid ID        user id (number or user name)\n"
+		"      --gid ID        group id (number or group name)\n"
+		"      --groups LIST   comma-separated supplementary groups (numbers or\n"
+		"                      names); none when omitted\n"
+		"\n"
+		"Exit status: run: the command's status (128+N if killed by signal N),\n"
+		"125 if credo failed, 126 if COMMAND cannot be executed, 127 if not found.\n"
+		"Other commands: 0 success, 1 failure, 2 usage error, 3 (status) module\n"
+		"not loaded.  See credo(8).\n",
+		prog, prog, prog, prog, prog);
+}
+
+/* ---- id parsing --------------------------------------------------------- */
+
+static int parse_number(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 0xffffffffUL)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_uid(const char *s, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	unsigned int v;
+
+	if (!parse_number(s, &v)) {
+		*uid = v;
+		return 0;
+	}
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) || !res)
+		return -1;
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+static int parse_gid(const char *s, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[65536];
+	unsigned int v;
+
+	if (!parse_number(s, &v)) {
+		*gid = v;
+		return 0;
+	}
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) || !res)
+		return -1;
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+/* "a,b,c" into a new array; an empty string is no groups. */
+static int parse_groups(const char *list, gid_t **out, size_t *n)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	gid_t *g = calloc(MAX_GROUPS, sizeof(*g));
+	size_t k = 0;
+
+	if (!copy || !g) {
+		free(copy);
+		free(g);
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (k == MAX_GROUPS) {
+			fprintf(stderr, "%s: --groups: more than %d groups\n", prog,
+				MAX_GROUPS);
+			goto fail;
+		}
+		if (parse_gid(tok, &g[k])) {
+			fprintf(stderr, "%s: --groups: unknown group '%s'\n", prog, tok);
+			goto fail;
+		}
+		k++;
+	}
+	free(copy);
+	*out = g;
+	*n = k;
+	return 0;
+fail:
+	free(copy);
+	free(g);
+	return -1;
+}
+
+/* ---- run ----------------------------------------------------------------- */
+
+static int open_device(int exit_code)
+{
+	int r = credo_fd();
+
+	if (r >= 0)
+		return 0;
+	if (r == -ENODEV)
+		fprintf(stderr,
+			"%s: cannot open %s: the credo module is not loaded "
+			"(load it with: modprobe credo)\n", prog, device_path());
+	else if (r == -EACCES || r == -EPERM)
+		fprintf(stderr,
+			"%s: cannot open %s: %s (the device is root's, mode 0600, "
+			"unless a udev rule grants a group; see credo(4))\n",
+			prog, device_path(), strerror(-r));
+	else
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, device_path(),
+			credo_strerror(r));
+	return exit_code;
+}
+
+static void describe_ids(char *buf, size_t len, const struct credo_ids *ids)
+{
+	size_t i, off;
+
+	off = (size_t)snprintf(buf, len, "uid %u gid %u groups ",
+			       (unsigned int)ids->uid, (unsigned int)ids->gid);
+	if (!ids->ngroups && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "(none)");
+	for (i = 0; i < ids->ngroups && off + 12 < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : "",
+					(unsigned int)ids->groups[i]);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "uid", required_argument, NULL, 'U' },
+		{ "gid", required_argument, NULL, 'G' },
+		{ "groups", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *user = NULL, *uid_s = NULL, *gid_s = NULL, *groups_s = NULL;
+	struct credo_ids ids = { 0 };
+	gid_t *groups = NULL;
+	posix_spawnattr_t attr;
+	sigset_t defsigs;
+	char what[256];
+	pid_t pid;
+	int c, r, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+u:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': user = optarg; break;
+		case 'U': uid_s = optarg; break;
+		case 'G': gid_s = optarg; break;
+		case 'g': groups_s = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", prog);
+			return EXIT_RUN_FAIL;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s run: no command given\nTry '%s --help'.\n", prog, prog);
+		return EXIT_RUN_FAIL;
+	}
+	if (user && (uid_s || gid_s || groups_s)) {
+		fprintf(stderr, "%s run: --user cannot be combined with --uid, --gid or --groups\n",
+			prog);
+		return EXIT_RUN_FAIL;
+	}
+	if (!user && (!uid_s || !gid_s)) {
+		fprintf(stderr, "%s run: give --user NAME, or both --uid and --gid\n", prog);
+		return EXIT_RUN_FAIL;
+	}
+
+	if (user) {
+		r = credo_lookup_user(user, &ids);
+		if (r == -ESRCH) {
+			fprintf(stderr, "%s: unknown user '%s'\n", prog, user);
+			return EXIT_RUN_FAIL;
+		}
+		if (r) {
+			fprintf(stderr, "%s: cannot look up user '%s': %s\n", prog, user,
+				credo_strerror(r));
+			return EXIT_RUN_FAIL;
+		}
+	} else {
+		if (parse_uid(uid_s, &ids.uid)) {
+			fprintf(stderr, "%s: --uid: unknown user '%s'\n", prog, uid_s);
+			return EXIT_RUN_FAIL;
+		}
+		if (parse_gid(gid_s, &ids.gid)) {
+			fprintf(stderr, "%s: --gid: unknown group '%s'\n", prog, gid_s);
+			return EXIT_RUN_FAIL;
+		}
+		if (groups_s && parse_groups(groups_s, &groups, &ids.ngroups))
+			return EXIT_RUN_FAIL;
+		ids.groups = groups;
+	}
+	describe_ids(what, sizeof(what), &ids);
+
+	r = open_device(EXIT_RUN_FAIL);
+	if (r)
+		goto out;
+	/* Try the switch alone first, so that its errors are told apart from spawn's. */
+	r = credo_override(&ids);
+	if (!r)
+		r = credo_revert();
+	if (r) {
+		fprintf(stderr, "%s: cannot switch to %s: %s\n", prog, what,
+			credo_strerror(r));
+		r = EXIT_RUN_FAIL;
+		goto out;
+	}
+
+	/* The child gets default SIGINT/SIGQUIT; this process ignores them while it waits. */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&defsigs);
+	sigaddset(&defsigs, SIGINT);
+	sigaddset(&defsigs, SIGQUIT);
+	posix_spawnattr_setsigdefault(&attr, &defsigs);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	r = credo_spawn_as(&pid, &ids, argv[optind], NULL, &attr, argv + optind,
+			   NULL, CREDO_SPAWN_SEARCH_PATH);
+	posix_spawnattr_destroy(&attr);
+	if (r) {
+		fprintf(stderr, "%s: cannot run %s as %s: %s\n", prog, argv[optind], what,
+			credo_strerror(r));
+		r = r == -ENOENT ? EXIT_NOTFOUND :
+		    (r == -EACCES || r == -ENOEXEC || r == -EPERM) ? EXIT_NOEXEC :
+		    EXIT_RUN_FAIL;
+		goto out;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %s\n", prog, strerror(errno));
+			r = EXIT_RUN_FAIL;
+			goto out;
+		}
+	}
+	if (WIFEXITED(status))
+		r = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		r = 128 + WTERMSIG(status);
+	else
+		r = EXIT_RUN_FAIL;
+out:
+	if (user)
+		credo_ids_free(&ids);
+	free(groups);
+	return r;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		int e = ferror(f) ? -EIO : -ENODATA;
+
+		fclose(f);
+		return e;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int skip_dots(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* Prints every readable file of dir as "  name value"; -errno if dir is unreadable. */
+static int print_dir(const char *dir)
+{
+	struct dirent **names;
+	char path[PATH_MAX], val[256];
+	int i, n = scandir(dir, &names, skip_dots, alphasort);
+
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (read_line(path, val, sizeof(val)))
+			snprintf(val, sizeof(val), "(unreadable)");
+		printf("  %-20s %s\n", names[i]->d_name, val);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	char mod[PATH_MAX / 2], path[PATH_MAX], val[256];
+	const char *dev = device_path();
+	struct stat st;
+	int r, ret = 0;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "%s status: unexpected argument '%s'\n", prog, argv[1]);
+		return EXIT_USAGE;
+	}
+	snprintf(mod, sizeof(mod), "%s/module/credo", sysfs_root());
+	if (stat(mod, &st)) {
+		printf("module: not loaded\n");
+		fprintf(stderr, "%s: the credo module is not loaded (no %s); "
+			"load it with: modprobe credo\n", prog, mod);
+		return EXIT_NOT_LOADED;
+	}
+	snprintf(path, sizeof(path), "%s/version", mod);
+	if (!read_line(path, val, sizeof(val)))
+		printf("module: loaded (version %s)\n", val);
+	else
+		printf("module: loaded\n");
+
+	if (stat(dev, &st))
+		printf("device: %s: %s\n", dev, strerror(errno));
+	else if (S_ISCHR(st.st_mode))
+		printf("device: %s: character device %u:%u, mode %04o, owner %u:%u\n",
+		       dev, major(st.st_rdev), minor(st.st_rdev),
+		       (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid,
+		       (unsigned int)st.st_gid);
+	else
+		printf("device: %s: not a character device\n", dev);
+
+	snprintf(path, sizeof(path), "%s/kernel/credo", sysfs_root());
+	printf("counters (%s):\n", path);
+	r = print_dir(path);
+	if (r) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, strerror(-r));
+		ret = 1;
+	}
+	snprintf(path, sizeof(path), "%s/parameters", mod);
+	printf("parameters (%s):\n", path);
+	r = print_dir(path);
+	if (r) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, strerror(-r));
+		ret = 1;
+	}
+	return ret;
+}
+
+/* ---- whoami --------------------------------------------------------------- */
+
+static void print_groups(const gid_t *g, size_t n)
+{
+	size_t i;
+
+	printf("groups=");
+	for (i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", (unsigned int)g[i]);
+	printf("\n");
+}
+
+static int cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Without access to the device: the same state from thread-local syscalls. */
+static int whoami_syscalls(int why)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	uid_t u[3];
+	gid_t g[3], *groups;
+	unsigned long long amb = 0;
+	long n;
+	int cap;
+
+	if (syscall(SYS_getresuid, &u[0], &u[1], &u[2]) ||
+	    syscall(SYS_getresgid, &g[0], &g[1], &g[2])) {
+		fprintf(stderr, "%s: getresuid: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	groups = calloc(MAX_GROUPS, sizeof(*groups));
+	if (!groups) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	n = syscall(SYS_getgroups, MAX_GROUPS, groups);
+	if (n < 0) {
+		fprintf(stderr, "%s: getgroups: %s\n", prog, strerror(errno));
+		free(groups);
+		return 1;
+	}
+	qsort(groups, (size_t)n, sizeof(*groups), cmp_gid);
+	printf("uid=%u euid=%u suid=%u fsuid=%u\n", u[0], u[1], u[2],
+	       (unsigned int)syscall(SYS_setfsuid, -1));
+	printf("gid=%u egid=%u sgid=%u fsgid=%u\n", g[0], g[1], g[2],
+	       (unsigned int)syscall(SYS_setfsgid, -1));
+	print_groups(groups, (size_t)n);
+	free(groups);
+	printf("overridden=unknown\n");
+	memset(d, 0, sizeof(d));
+	if (!syscall(SYS_capget, &h, d)) {
+		for (cap = 0; cap < 64; cap++)
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
+				amb |= 1ULL << cap;
+		printf("cap_effective=0x%016llx cap_permitted=0x%016llx\n",
+		       d[0].effective | (unsigned long long)d[1].effective << 32,
+		       d[0].permitted | (unsigned long long)d[1].permitted << 32);
+		printf("cap_inheritable=0x%016llx cap_ambient=0x%016llx\n",
+		       d[0].inheritable | (unsigned long long)d[1].inheritable << 32, amb);
+	}
+	printf("source=syscalls (no access to %s: %s)\n", device_path(),
+	       why == -ENODEV ? "module not loaded" : strerror(-why));
+	return 0;
+}
+
+static int cmd_whoami(int argc, char **argv)
+{
+	struct credo_state st;
+	gid_t *groups;
+	int r;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "%s whoami: unexpected argument '%s'\n", prog, argv[1]);
+		return EXIT_USAGE;
+	}
+	groups = calloc(MAX_GROUPS, sizeof(*groups));
+	if (!groups) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	r = credo_get(&st, groups, MAX_GROUPS);
+	if (r) {
+		free(groups);
+		/* No device or no access to it: report what the syscalls say. */
+		if (r == -ENODEV || r == -EACCES || r == -EPERM)
+			return whoami_syscalls(r);
+		fprintf(stderr, "%s: CREDO_IOC_GET: %s\n", prog, credo_strerror(r));
+		return 1;
+	}
+	printf("uid=%u euid=%u suid=%u fsuid=%u\n", st.uid, st.euid, st.suid, st.fsuid);
+	printf("gid=%u egid=%u sgid=%u fsgid=%u\n", st.gid, st.egid, st.sgid, st.fsgid);
+	print_groups(groups, st.ngroups < MAX_GROUPS ? st.ngroups : MAX_GROUPS);
+	free(groups);
+	printf("overridden=%s\n", st.overridden ? "yes" : "no");
+	printf("cap_effective=0x%016llx cap_permitted=0x%016llx\n",
+	       (unsigned long long)st.cap_effective,
+	       (unsigned long long)st.cap_permitted);
+	printf("cap_inheritable=0x%016llx cap_ambient=0x%016llx\n",
+	       (unsigned long long)st.cap_inheritable,
+	       (unsigned long long)st.cap_ambient);
+	printf("source=%s\n", device_path());
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("credo %s\n", CREDO_LIB_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "whoami"))
+		return cmd_whoami(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\nTry '%s --help'.\n", prog, cmd, prog);
+	return EXIT_USAGE;
+}
