@@ -47,6 +47,11 @@ tested-on:
 demo:
 	scripts/demo.sh
 
+# Benchmark in the stock QEMU guest (not part of make check): see docs/performance.md.
+.PHONY: bench
+bench:
+	scripts/bench.sh
+
 help:
 	@echo "make            build credo.ko against $(KDIR) (W=1)"
 	@echo "make check      style, host build, stock and debug QEMU guests, all tests"
