@@ -41,13 +41,16 @@
  */
 int credo_cred_permitted(const struct cred *base)
 {
-	const struct cred *old;
+	const struct cred *old = NULL;
 	bool ok;
 
-	old = credo_scoped_override(base);
+	/* Not overridden (the common case): @base already is what ns_capable() judges. */
+	if (current_cred() != base)
+		old = credo_scoped_override(base);
 	ok = ns_capable(base->user_ns, CAP_SETUID) &&
 	     ns_capable(base->user_ns, CAP_SETGID);
-	credo_scoped_revert(old);
+	if (old)
+		credo_scoped_revert(old);
 	return ok ? 0 : -EPERM;
 }
 EXPORT_SYMBOL_GPL(credo_cred_permitted);

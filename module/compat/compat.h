@@ -223,4 +223,46 @@ static inline void credo_shrinker_unregister(struct credo_shrinker *cs)
 }
 #endif
 
+/*
+ * Syscall entry points gated by safety.c.  On x86_64 every syscall since
+ * 4.17 (so on every supported kernel, 5.10 .. 7.3) is entered through a
+ * pt_regs wrapper, long PREFIX##name(const struct pt_regs *regs), with the
+ * user's registers at @regs: __x64_sys_NAME for the 64-bit and x32 tables,
+ * __ia32_sys_NAME and __ia32_compat_sys_NAME for the 32-bit table (only with
+ * CONFIG_IA32_EMULATION).  6.9 replaced the syscall table by a switch
+ * (x64_sys_call()), which still calls the same out-of-line wrappers.
+ *
+ * Names that exist on some supported kernels only; safety.c probes every
+ * name and skips (and logs) the ones a kernel lacks:
+ * - landlock_restrict_self(2): 5.13 (absent on 5.10);
+ * - lsm_set_self_attr(2) and security_setselfattr(): 6.8 (absent on 5.10
+ *   and 6.1);
+ * - the 16-bit set*id calls (setuid16, ...) are in the 32-bit table only;
+ *   their __x64_sys_*16 wrappers are compiled but unreachable, not probed;
+ * - every __ia32_* name: only with CONFIG_IA32_EMULATION (Debian: y).
+ * security_setprocattr() took the LSM's name (const char *) until 6.7 and
+ * its id (int) since 6.8; it returns int in both, the only thing the gate
+ * produces, so one replacement serves both.
+ */
+/*
+ * landlock_restrict_self()'s LANDLOCK_RESTRICT_SELF_TSYNC (absent in 6.12,
+ * present in 7.3): restrict every thread of the process.  Where the kernel
+ * has no such flag, bit 3 is refused by the kernel itself and nothing is
+ * gated on it.
+ */
+#ifdef COMPAT_LANDLOCK_TSYNC
+#include <uapi/linux/landlock.h>
+#define CREDO_LANDLOCK_TSYNC		LANDLOCK_RESTRICT_SELF_TSYNC
+#else
+#define CREDO_LANDLOCK_TSYNC		0
+#endif
+
+#define CREDO_SYS_X64(name)		"__x64_sys_" name
+#define CREDO_SYS_IA32(name)		"__ia32_sys_" name
+#define CREDO_COMPAT_SYS_IA32(name)	"__ia32_compat_sys_" name
+#define CREDO_ARG_IA32_0(r)		((r)->bx)
+#define CREDO_ARG_IA32_1(r)		((r)->cx)
+#define CREDO_ARG_X64_0(r)		((r)->di)
+#define CREDO_ARG_X64_1(r)		((r)->si)
+
 #endif /* _CREDO_COMPAT_H */

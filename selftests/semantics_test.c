@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How an overridden thread looks from outside and what it leaves behind (brief section 4):
+ * other processes signalling, ptracing or reading /proc of it see its own (objective)
+ * identity; files it opens are opened as the override identity and keep working after the
+ * revert, all of them sharing the one coalesced cred; io_uring requests it submits run as the
+ * override identity; vfork and posix_spawn children run as the override identity.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/credo.h>
+#include <linux/io_uring.h>
+
+#include "credo_harness.h"
+
+#define TARGET_UID 4242
+#define TARGET_GID 4243
+
+extern char **environ;
+
+static int dev_fd = -1;
+
+#define REQUIRE_CREDO() do {						\
+	if (geteuid() != 0)						\
+		SKIP(return, "needs root to open /dev/credo (0600)");	\
+	if (dev_fd < 0)							\
+		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
+	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
+} while (0)
+
+static int override_to(__u32 uid, __u32 gid)
+{
+	__u32 groups[1] = { gid };
+	struct credo_cred c = {
+		.size = sizeof(c),
+		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
+		.gid = gid, .egid = gid, .sgid = gid, .fsgid = gid,
+		.ngroups = 1, .groups = (unsigned long)groups,
+	};
+
+	return ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c) ? -errno : 0;
+}
+
+static int revert(void)
+{
+	return ioctl(dev_fd, CREDO_IOC_REVERT) ? -errno : 0;
+}
+
+/* The four ids of a "Uid:" or "Gid:" line of /proc/<pid>/task/<tid>/status. */
+static int proc_ids(pid_t pid, pid_t tid, const char *key, long ids[4])
+{
+	char path[96], line[256];
+	size_t klen = strlen(key);
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) &&
+		    sscanf(line + klen, "%ld %ld %ld %ld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4) {
+			found = 0;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/* ---- a thread that stays overridden until told to revert ------------------------------ */
+
+struct parked {
+	pthread_t thread;
+	pid_t tid;
+	int ready[2], go[2];
+	long own_euid;		/* what the thread itself sees */
+	pid_t victim;		/* a root process the overridden thread tries to signal */
+	int kill_err;		/* its errno, 0 on success */
+	int kill_err_after;	/* the same after the revert */
+};
+
+static void *parked_main(void *arg)
+{
+	struct parked *p = arg;
+	char c = 'y';
+
+	p->tid = syscall(SYS_gettid);
+	if (override_to(TARGET_UID, TARGET_GID))
+		c = 'n';
+	p->own_euid = syscall(SYS_geteuid);
+	p->kill_err = kill(p->victim, 0) ? errno : 0;
+	if (write(p->ready[1], &c, 1) != 1)
+		return NULL;
+	if (read(p->go[0], &c, 1) != 1)
+		return NULL;
+	revert();
+	p->kill_err_after = kill(p->victim, 0) ? errno : 0;
+	return NULL;
+}
+
+static int park(struct parked *p)
+{
+	char c = 0;
+
+	if (pipe(p->ready) || pipe(p->go))
+		return -1;
+	if (pthread_create(&p->thread, NULL, parked_main, p))
+		return -1;
+	if (read(p->ready[0], &c, 1) != 1 || c != 'y')
+		return -1;
+	return 0;
+}
+
+static void unpark(struct parked *p)
+{
+	if (write(p->go[1], "x", 1) == 1)
+		pthread_join(p->thread, NULL);
+	close(p->ready[0]);
+	close(p->ready[1]);
+	close(p->go[0]);
+	close(p->go[1]);
+}
+
+/*
+ * Another process, running as the override identity, targets the overridden thread: the
+ * thread's own identity is root, so signals and ptrace are denied and /proc shows root.
+ */
+TEST(other_processes_see_the_threads_own_identity)
+{
+	struct parked p = { 0 };
+	long uids[4], gids[4], res[6];
+	int rp[2], status, i;
+	pid_t victim, prober;
+
+	REQUIRE_CREDO();
+	victim = fork();
+	ASSERT_LE(0, victim);
+	if (victim == 0) {
+		pause();
+		_exit(0);
+	}
+	p.victim = victim;
+	ASSERT_EQ(0, park(&p));
+
+	/* The thread itself sees the override. */
+	EXPECT_EQ(TARGET_UID, p.own_euid);
+	/* Acting outward, it uses the override identity: a root process refuses its signal. */
+	EXPECT_EQ(EPERM, p.kill_err);
+
+	/* /proc, read by root: the thread's own credentials. */
+	ASSERT_EQ(0, proc_ids(getpid(), p.tid, "Uid:", uids));
+	ASSERT_EQ(0, proc_ids(getpid(), p.tid, "Gid:", gids));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, uids[i]);
+		EXPECT_EQ(0, gids[i]);
+	}
+
+	/* A process running as TARGET_UID (the override identity) tries to reach it. */
+	ASSERT_EQ(0, pipe(rp));
+	prober = fork();
+	ASSERT_LE(0, prober);
+	if (prober == 0) {
+		long ids[4] = { -1, -1, -1, -1 };
+
+		if (syscall(SYS_setresgid, TARGET_GID, TARGET_GID, TARGET_GID) ||
+		    syscall(SYS_setresuid, TARGET_UID, TARGET_UID, TARGET_UID))
+			_exit(2);
+		res[0] = syscall(SYS_tgkill, getppid(), p.tid, 0) ? errno : 0;
+		res[1] = syscall(SYS_tgkill, getppid(), p.tid, SIGUSR1) ? errno : 0;
+		res[2] = ptrace(PTRACE_ATTACH, p.tid, 0, 0) ? errno : 0;
+		res[3] = ptrace(PTRACE_SEIZE, p.tid, 0, 0) ? errno : 0;
+		res[4] = proc_ids(getppid(), p.tid, "Uid:", ids) ? -1 : ids[1];
+		res[5] = proc_ids(getppid(), p.tid, "Uid:", ids) ? -1 : ids[0];
+		if (write(rp[1], res, sizeof(res)) != sizeof(res))
+			_exit(3);
+		_exit(0);
+	}
+	close(rp[1]);
+	ASSERT_EQ((ssize_t)sizeof(res), read(rp[0], res, sizeof(res)));
+	ASSERT_EQ(prober, waitpid(prober, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(EPERM, res[0]) TH_LOG("tgkill(0) from the override uid: %ld", res[0]);
+	EXPECT_EQ(EPERM, res[1]) TH_LOG("tgkill(SIGUSR1) from the override uid: %ld", res[1]);
+	EXPECT_EQ(EPERM, res[2]) TH_LOG("PTRACE_ATTACH from the override uid: %ld", res[2]);
+	EXPECT_EQ(EPERM, res[3]) TH_LOG("PTRACE_SEIZE from the override uid: %ld", res[3]);
+	EXPECT_EQ(0, res[4]);
+	EXPECT_EQ(0, res[5]);
+
+	unpark(&p);
+	/* Reverted, the same thread may signal the root process again. */
+	EXPECT_EQ(0, p.kill_err_after);
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+}
+
+/* ---- files --------------------------------------------------------------------------------- */
+
+struct file_result {
+	const char *dir;
+	int fd;			/* created while overridden, left open */
+	int err_root_only;	/* errno opening a root-only file while overridden */
+	struct stat st, st_dir;
+	int mkdir_rc, create_rc;
+	long write_after;	/* write to fd after the revert */
+};
+
+static void *files_overridden(void *arg)
+{
+	struct file_result *r = arg;
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/root-only", r->dir);
+	if (override_to(TARGET_UID, TARGET_GID))
+		return (void *)1;
+	snprintf(path, sizeof(path), "%s/created", r->dir);
+	r->fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	r->create_rc = r->fd < 0 ? errno : 0;
+	if (r->fd >= 0)
+		fstat(r->fd, &r->st);
+	snprintf(path, sizeof(path), "%s/subdir", r->dir);
+	r->mkdir_rc = mkdir(path, 0700) ? errno : 0;
+	stat(path, &r->st_dir);
+	snprintf(path, sizeof(path), "%s/root-only", r->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->err_root_only = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	revert();
+	r->write_after = r->fd >= 0 ? write(r->fd, "after", 5) : -1;
+	return NULL;
+}
+
+TEST(files_opened_while_overridden_belong_to_the_override_identity)
+{
+	char dir[] = "/tmp/credo-files-XXXXXX", path[256];
+	struct file_result r = { .fd = -1 };
+	struct stat st;
+	void *ret;
+	pthread_t t;
+	int fd;
+
+	REQUIRE_CREDO();
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, chmod(dir, 0777));
+	snprintf(path, sizeof(path), "%s/root-only", dir);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	r.dir = dir;
+	ASSERT_EQ(0, pthread_create(&t, NULL, files_overridden, &r));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	ASSERT_EQ(NULL, ret);
+	EXPECT_EQ(0, r.create_rc);
+	EXPECT_EQ(TARGET_UID, (long)r.st.st_uid);
+	EXPECT_EQ(TARGET_GID, (long)r.st.st_gid);
+	EXPECT_EQ(0, r.mkdir_rc);
+	EXPECT_EQ(TARGET_UID, (long)r.st_dir.st_uid);
+	EXPECT_EQ(TARGET_GID, (long)r.st_dir.st_gid);
+	EXPECT_EQ(EACCES, r.err_root_only);
+	/* The descriptor keeps working after the revert, from this (root) thread too. */
+	EXPECT_EQ(5, r.write_after);
+	EXPECT_EQ(6, write(r.fd, "+other", 6));
+	ASSERT_EQ(0, fstat(r.fd, &st));
+	EXPECT_EQ(11, st.st_size);
+	EXPECT_EQ(TARGET_UID, (long)st.st_uid);
+	close(r.fd);
+	snprintf(path, sizeof(path), "%s/created", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/subdir", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/root-only", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* struct cred's slab cache: "cred_jar" up to 6.x, "cred" in 7.3 (KMEM_CACHE()). */
+static const char *cred_cache(void)
+{
+	return access("/sys/kernel/slab/cred_jar", F_OK) ? "cred" : "cred_jar";
+}
+
+/* Active cred objects, after an RCU grace period and a shrink of the cache; -1 if unreadable. */
+static long cred_objects(void)
+{
+	char line[512], path[96], prefix[32];
+	long active = -1;
+	size_t plen;
+	FILE *f;
+	int fd;
+
+	usleep(200000);
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cred_cache());
+	snprintf(prefix, sizeof(prefix), "%s ", cred_cache());
+	plen = strlen(prefix);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			active = -2;
+		close(fd);
+	}
+	f = fopen("/proc/slabinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, plen) && sscanf(line + plen, "%ld", &active) == 1)
+			break;
+	fclose(f);
+	return active;
+}
+
+#define FILE_THREADS	64
+
+static void *open_one(void *arg)
+{
+	int *fd = arg;
+
+	if (override_to(TARGET_UID, TARGET_GID))
+		return (void *)1;
+	*fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	revert();
+	return NULL;
+}
+
+/*
+ * 64 threads, one after the other, override to one identity, open a file, revert and exit;
+ * the files stay open. Every file's f_cred is the one coalesced cred: the cred objects grow
+ * by about one, not by 64.
+ */
+TEST(files_of_many_threads_share_one_coalesced_cred)
+{
+	int fds[FILE_THREADS];
+	long before, after;
+	void *ret;
+	int i;
+
+	REQUIRE_CREDO();
+	before = cred_objects();
+	if (before < 0)
+		SKIP(return, "cred_jar is not readable in /proc/slabinfo");
+	for (i = 0; i < FILE_THREADS; i++) {
+		pthread_t t;
+
+		fds[i] = -1;
+		ASSERT_EQ(0, pthread_create(&t, NULL, open_one, &fds[i]));
+		ASSERT_EQ(0, pthread_join(t, &ret));
+		ASSERT_EQ(NULL, ret);
+		ASSERT_LE(0, fds[i]);
+	}
+	sleep(1);
+	after = cred_objects();
+	TH_LOG("cred objects: %ld before, %ld with %d files open", before, after, FILE_THREADS);
+	EXPECT_GT(before + FILE_THREADS / 4, after);
+	for (i = 0; i < FILE_THREADS; i++)
+		close(fds[i]);
+}
+
+/* ---- io_uring, raw (no liburing) ------------------------------------------------------------ */
+
+struct ring {
+	int fd;
+	unsigned int *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+};
+
+static int ring_setup(struct ring *r)
+{
+	struct io_uring_params p;
+	size_t sq_len, cq_len;
+	char *sq, *cq;
+
+	memset(&p, 0, sizeof(p));
+	r->fd = syscall(__NR_io_uring_setup, 8, &p);
+	if (r->fd < 0)
+		return -errno;
+	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_CQ_RING);
+	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, r->fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
+		return -ENOMEM;
+	r->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
+	r->sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
+	r->sq_array = (unsigned int *)(sq + p.sq_off.array);
+	r->cq_head = (unsigned int *)(cq + p.cq_off.head);
+	r->cq_tail = (unsigned int *)(cq + p.cq_off.tail);
+	r->cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	return 0;
+}
+
+/* One openat request, submitted and waited for; the CQE's result (fd or -errno). */
+static int ring_openat(struct ring *r, const char *path, int flags, int sqe_flags)
+{
+	unsigned int tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
+	struct io_uring_sqe *sqe = &r->sqes[idx];
+	int res;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_OPENAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (unsigned long)path;
+	sqe->len = 0600;
+	sqe->open_flags = flags;
+	sqe->flags = sqe_flags;
+	r->sq_array[idx] = idx;
+	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return -errno;
+	head = *r->cq_head;
+	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
+	res = r->cqes[head & *r->cq_mask].res;
+	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+	return res;
+}
+
+struct uring_result {
+	struct ring *ring;
+	const char *dir;
+	int res_inline, res_async, res_after;
+};
+
+static void *uring_overridden(void *arg)
+{
+	struct uring_result *u = arg;
+	char path[256];
+
+	if (override_to(TARGET_UID, TARGET_GID))
+		return (void *)1;
+	snprintf(path, sizeof(path), "%s/inline", u->dir);
+	u->res_inline = ring_openat(u->ring, path, O_CREAT | O_RDWR, 0);
+	snprintf(path, sizeof(path), "%s/async", u->dir);
+	u->res_async = ring_openat(u->ring, path, O_CREAT | O_RDWR, IOSQE_ASYNC);
+	revert();
+	snprintf(path, sizeof(path), "%s/after", u->dir);
+	u->res_after = ring_openat(u->ring, path, O_CREAT | O_RDWR, IOSQE_ASYNC);
+	return NULL;
+}
+
+static long owner_of(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (stat(path, &st))
+		return -1;
+	unlink(path);
+	return st.st_uid;
+}
+
+/*
+ * A ring set up by the (root) process; an overridden thread submits openat requests, inline
+ * and forced to the io-wq worker (IOSQE_ASYNC). Both run as the override identity: io_uring
+ * takes the submitter's current (subjective) credentials at submission. After the revert the
+ * same ring opens as root again.
+ */
+TEST(io_uring_requests_run_as_the_submitters_override)
+{
+	char dir[] = "/tmp/credo-uring-XXXXXX";
+	struct ring ring;
+	struct uring_result u = { .ring = &ring, .dir = dir };
+	void *ret;
+	pthread_t t;
+	int err;
+
+	REQUIRE_CREDO();
+	err = ring_setup(&ring);
+	if (err == -ENOSYS || err == -EPERM)
+		SKIP(return, "io_uring not available: %s", strerror(-err));
+	ASSERT_EQ(0, err);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, chmod(dir, 0777));
+	ASSERT_EQ(0, pthread_create(&t, NULL, uring_overridden, &u));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	ASSERT_EQ(NULL, ret);
+	ASSERT_LE(0, u.res_inline) TH_LOG("inline openat: %s", strerror(-u.res_inline));
+	ASSERT_LE(0, u.res_async) TH_LOG("async openat: %s", strerror(-u.res_async));
+	ASSERT_LE(0, u.res_after) TH_LOG("openat after revert: %s", strerror(-u.res_after));
+	EXPECT_EQ(TARGET_UID, owner_of(dir, "inline"));
+	EXPECT_EQ(TARGET_UID, owner_of(dir, "async"));
+	EXPECT_EQ(0, owner_of(dir, "after"));
+	close(u.res_inline);
+	close(u.res_async);
+	close(u.res_after);
+	close(ring.fd);
+	rmdir(dir);
+}
+
+/* ---- vfork and posix_spawn ------------------------------------------------------------------ */
+
+struct spawn_result {
+	int how;		/* 0 vfork + exec, 1 posix_spawn */
+	pid_t child;
+	int pipe_rd;
+	long parent_euid_after;
+};
+
+static void *spawn_overridden(void *arg)
+{
+	struct spawn_result *r = arg;
+	char fdarg[16];
+	char *argv[] = { "/proc/self/exe", "--report-ids", fdarg, NULL };
+	int p[2];
+
+	if (pipe(p) || override_to(TARGET_UID, TARGET_GID))
+		return (void *)1;
+	snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+	if (r->how == 0) {
+		r->child = vfork();
+		if (r->child == 0) {
+			execv(argv[0], argv);
+			_exit(4);
+		}
+	} else if (posix_spawn(&r->child, argv[0], NULL, NULL, argv, environ)) {
+		r->child = -1;
+	}
+	close(p[1]);
+	r->pipe_rd = p[0];
+	r->parent_euid_after = syscall(SYS_geteuid);
+	revert();
+	return NULL;
+}
+
+static void check_spawn(struct __test_metadata *_metadata, int how)
+{
+	struct spawn_result r = { .how = how };
+	long uid = -1, euid = -1, gid = -1;
+	char line[128] = { 0 };
+	void *ret;
+	pthread_t t;
+	int status;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, spawn_overridden, &r));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	ASSERT_EQ(NULL, ret);
+	ASSERT_LT(0, r.child);
+	ASSERT_LT(0, read(r.pipe_rd, line, sizeof(line) - 1));
+	ASSERT_EQ(r.child, waitpid(r.child, &status, 0));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(3, sscanf(line, "%ld %ld %ld", &uid, &euid, &gid));
+	EXPECT_EQ(TARGET_UID, uid);
+	EXPECT_EQ(TARGET_UID, euid);
+	EXPECT_EQ(TARGET_GID, gid);
+	/* The parent thread kept its override across the spawn; the process is unchanged. */
+	EXPECT_EQ(TARGET_UID, r.parent_euid_after);
+	EXPECT_EQ(0U, geteuid());
+	close(r.pipe_rd);
+}
+
+TEST(vfork_exec_child_runs_as_the_override_identity)
+{
+	REQUIRE_CREDO();
+	check_spawn(_metadata, 0);
+}
+
+TEST(posix_spawn_child_runs_as_the_override_identity)
+{
+	REQUIRE_CREDO();
+	check_spawn(_metadata, 1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--report-ids")) {
+		dprintf(atoi(argv[2]), "%ld %ld %ld\n", syscall(SYS_getuid), syscall(SYS_geteuid),
+			syscall(SYS_getgid));
+		return 0;
+	}
+	return test_harness_run(argc, argv);
+}
