@@ -3,8 +3,9 @@
  * credo-demo: a tiny threaded "file server" that serves requests for several users at once.
  *
  * A pool of worker threads takes requests from one queue. For each request a worker switches
- * its own thread to the requesting user with one CREDO_IOC_OVERRIDE, does the file operation
- * the kernel then judges as that user, and switches back with CREDO_IOC_REVERT. The other
+ * its own thread to the requesting user with libcredo's credo_override() (one
+ * CREDO_IOC_OVERRIDE), does the file operation the kernel then judges as that user, and
+ * switches back with credo_revert(). The other
  * workers keep serving other users meanwhile. At the end the demo prints what happened and
  * checks it: who owns each created file, which requests the kernel refused, and that identical
  * identities shared one credential in credo's table.
@@ -16,17 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/credo.h>
+#include <credo.h>
 
 struct user {
 	const char *name;
 	unsigned int uid, gid;
-	unsigned int groups[2];
-	unsigned int ngroups;
+	gid_t groups[2];
+	size_t ngroups;
 };
 
 static const struct user users[] = {
@@ -66,21 +66,19 @@ static struct request reqs[] = {
 #define NREQ (sizeof(reqs) / sizeof(reqs[0]))
 #define NWORKERS 3
 
-static int credo_fd;
 static unsigned int next_req;
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int switch_to(const struct user *u)
 {
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = u->uid, .euid = u->uid, .suid = u->uid, .fsuid = u->uid,
-		.gid = u->gid, .egid = u->gid, .sgid = u->gid, .fsgid = u->gid,
+	struct credo_ids ids = {
+		.uid = u->uid,
+		.gid = u->gid,
 		.ngroups = u->ngroups,
-		.groups = (unsigned long)u->groups,
+		.groups = u->groups,
 	};
 
-	return ioctl(credo_fd, CREDO_IOC_OVERRIDE, &c) ? -errno : 0;
+	return credo_override(&ids);
 }
 
 static void serve(struct request *r)
@@ -119,14 +117,12 @@ static void *worker(void *arg)
 		if (!r)
 			return NULL;
 		r->worker = id;
-		r->result = switch_to(&users[r->user]);
-		if (r->result) {
-			r->result = -r->result;
+		r->result = -switch_to(&users[r->user]);
+		if (r->result)
 			continue;
-		}
 		serve(r);
-		if (ioctl(credo_fd, CREDO_IOC_REVERT))
-			r->result = errno;
+		if (credo_revert())
+			r->result = EIO;
 	}
 }
 
@@ -165,9 +161,9 @@ int main(void)
 	long entries1, hits0, hits1, misses0, misses1;
 	int bad = 0, fd;
 
-	credo_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);
-	if (credo_fd < 0) {
-		perror("/dev/credo");
+	fd = credo_fd();
+	if (fd < 0) {
+		fprintf(stderr, "credo: %s\n", credo_strerror(fd));
 		return 1;
 	}
 	mkdir_owned("/srv", 0, 0, 0755);
