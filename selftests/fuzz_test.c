@@ -25,6 +25,7 @@
 #include <linux/credo.h>
 
 #include "credo_harness.h"
+#include "credo_test.h"
 
 #define FUZZ_THREADS	4
 #define FUZZ_CALLS	1000000L
@@ -44,20 +45,10 @@ static long page_size;
 	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
 } while (0)
 
+/* The sysfs counters, through the shared helper. */
 static long counter(const char *name)
 {
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/credo/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return (long)credo_counter(name);
 }
 
 struct fuzzer {

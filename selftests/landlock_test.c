@@ -21,26 +21,17 @@
 #include <linux/landlock.h>
 
 #include "credo_harness.h"
+#include "credo_test.h"
 
 #define UID 6001
 
 static int dev_fd = -1;
 static char dir[64];
 
+/* The sysfs counters, through the shared helper. */
 static long counter(const char *name)
 {
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/credo/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return (long)credo_counter(name);
 }
 
 static int override_to(__u32 uid)

@@ -23,6 +23,7 @@
 #include <linux/credo.h>
 
 #include "credo_harness.h"
+#include "credo_test.h"
 
 #define CREDO_MINOR	248
 #define LEAK_THREADS	10000
@@ -40,20 +41,10 @@ static int dev_fd = -1;
 	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
 } while (0)
 
+/* The sysfs counters, through the shared helper. */
 static long counter(const char *name)
 {
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/credo/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return (long)credo_counter(name);
 }
 
 static int wait_live(long want)

@@ -32,6 +32,7 @@
 #include <linux/credo.h>
 
 #include "credo_harness.h"
+#include "credo_test.h"
 
 #define TARGET_UID 4242
 #define TARGET_GID 4243
@@ -47,20 +48,10 @@ static const char *self_exe;
 	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
 } while (0)
 
+/* The sysfs counters, through the shared helper. */
 static long counter(const char *name)
 {
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/credo/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return (long)credo_counter(name);
 }
 
 static int override_to(__u32 uid, __u32 gid)
