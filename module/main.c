@@ -18,8 +18,34 @@
 #include "stats.h"
 #include "table.h"
 
+static struct credo_table *credo_table;
 static unsigned int max_entries = 16384;
-module_param(max_entries, uint, 0444);
+
+/*
+ * The bound can be changed at run time (tests force evictions with a small one); the bucket
+ * array keeps the size chosen at load.  kernel_param_lock() serializes this with unload.
+ */
+static int credo_max_entries_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err)
+		return err;
+	if (!v || v > CREDO_MAX_ENTRIES_LIMIT)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	if (credo_table)
+		credo_table_set_bound(credo_table, v);
+	return 0;
+}
+
+static const struct kernel_param_ops credo_max_entries_ops = {
+	.set = credo_max_entries_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_entries, &credo_max_entries_ops, &max_entries, 0644);
 MODULE_PARM_DESC(max_entries,
 		 "Coalescing table bound; unused entries are evicted above it (default 16384)");
 
@@ -28,7 +54,6 @@ module_param(evict_interval_ms, uint, 0444);
 MODULE_PARM_DESC(evict_interval_ms,
 		 "Period of the pass evicting entries unused since the previous pass, 0 to disable (default 10000)");
 
-static struct credo_table *credo_table;
 static struct credo_shrinker credo_shrinker;
 
 static unsigned long credo_shrink_count(struct shrinker *s,
@@ -47,13 +72,23 @@ static unsigned long credo_shrink_scan(struct shrinker *s,
 	return n ? n : SHRINK_STOP;
 }
 
+/* Publishes or withdraws the table for the parameter setter. */
+static void credo_table_publish(struct credo_table *t)
+{
+	kernel_param_lock(THIS_MODULE);
+	credo_table = t;
+	kernel_param_unlock(THIS_MODULE);
+}
+
 static int __init credo_init(void)
 {
+	struct credo_table *t;
 	int err;
 
-	credo_table = credo_table_create(max_entries, evict_interval_ms);
-	if (IS_ERR(credo_table))
-		return PTR_ERR(credo_table);
+	t = credo_table_create(max_entries, evict_interval_ms);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	credo_table_publish(t);
 	err = credo_shrinker_register(&credo_shrinker, credo_shrink_count,
 				      credo_shrink_scan, "credo");
 	if (err)
@@ -76,17 +111,21 @@ err_safety:
 err_shrinker:
 	credo_shrinker_unregister(&credo_shrinker);
 err_table:
-	credo_table_destroy(credo_table);
+	credo_table_publish(NULL);
+	credo_table_destroy(t);
 	return err;
 }
 
 static void __exit credo_exit(void)
 {
+	struct credo_table *t = credo_table;
+
 	credo_device_exit();
 	credo_stats_exit();
 	credo_safety_exit();
 	credo_shrinker_unregister(&credo_shrinker);
-	credo_table_destroy(credo_table);
+	credo_table_publish(NULL);
+	credo_table_destroy(t);
 }
 
 module_init(credo_init);

@@ -301,9 +301,9 @@ const struct cred *credo_table_get(struct credo_table *t,
 	cred = get_cred(new);
 	hlist_add_head_rcu(&ne->node, credo_bucket(t, hash));
 	n = atomic_long_inc_return(&t->entries);
-	if (n > t->max_entries) {
+	if (n > READ_ONCE(t->max_entries)) {
 		credo_evict_locked(t, t->clock, CREDO_BOUND_SCAN_BUCKETS,
-				   n - t->max_entries, false, &reap);
+				   n - READ_ONCE(t->max_entries), false, &reap);
 		t->clock = (t->clock + CREDO_BOUND_SCAN_BUCKETS) &
 			   ((1U << t->bits) - 1);
 	}
@@ -325,6 +325,25 @@ static void credo_evict_worker(struct work_struct *work)
 }
 
 /**
+ * credo_table_set_bound - change the bound of a live table
+ * @t: the table
+ * @max_entries: the new bound, 1 .. CREDO_MAX_ENTRIES_LIMIT
+ *
+ * The bucket array keeps its size.  Lowering the bound evicts unused entries
+ * above it at once; entries in use stay until they are not.
+ */
+void credo_table_set_bound(struct credo_table *t, unsigned int max_entries)
+{
+	long over;
+
+	WRITE_ONCE(t->max_entries, max_entries);
+	over = atomic_long_read(&t->entries) - max_entries;
+	if (over > 0)
+		credo_table_evict(t, over, false);
+}
+EXPORT_SYMBOL_GPL(credo_table_set_bound);
+
+/**
  * credo_table_create - a new, empty table
  * @max_entries: the bound; the bucket array has the next power of two
  * @evict_interval_ms: period of the idle pass, 0 for none
@@ -336,7 +355,7 @@ struct credo_table *credo_table_create(unsigned int max_entries,
 {
 	struct credo_table *t;
 
-	if (!max_entries || max_entries > (1U << 24))
+	if (!max_entries || max_entries > CREDO_MAX_ENTRIES_LIMIT)
 		return ERR_PTR(-EINVAL);
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)

@@ -7,6 +7,7 @@
 #define _CREDO_TABLE_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -33,6 +34,10 @@ struct credo_table {
 	atomic_long_t evictions;
 };
 
+/* The largest bound (and so bucket array) a table can have. */
+#define CREDO_MAX_ENTRIES_LIMIT	BIT(24)
+
+void credo_table_set_bound(struct credo_table *t, unsigned int max_entries);
 struct credo_table *credo_table_create(unsigned int max_entries,
 				       unsigned int evict_interval_ms);
 void credo_table_destroy(struct credo_table *t);
