@@ -35,7 +35,7 @@ check:
 	scripts/check.sh
 
 # One guest alone (still runs style and the host build first): check-bookworm (alias
-# check-stock), check-bullseye, check-trixie, check-trixie-backports, check-debug,
+# check-stock), check-dkms, check-bullseye, check-trixie, check-trixie-backports, check-debug,
 # check-debug-newest.
 check-%:
 	scripts/check.sh $*
@@ -56,7 +56,7 @@ help:
 	@echo "make            build credo.ko against $(KDIR) (W=1)"
 	@echo "make check      style, host build, stock and debug QEMU guests, all tests"
 	@echo "make demo       boot Debian's kernel in QEMU, modprobe credo, run the demonstration"
-	@echo "make check-GUEST  one guest only: bookworm bullseye trixie trixie-backports debug debug-newest"
+	@echo "make check-GUEST  one guest only: bookworm dkms bullseye trixie trixie-backports debug debug-newest"
 	@echo "make tested-on  copy the last run's Tested-on table into README.md and docs/testing.md"
 	@echo "make style      checkpatch --strict and sparse"
 

@@ -2,6 +2,8 @@
 # make check: style, host build, every guest, one closing "N passed, N failed" line.
 # Usage: check.sh [GUEST...]   (default: all of them)
 #   bookworm          Debian 12's stock kernel (the host's linux-image-amd64), alias "stock"
+#   dkms              the same kernel, loading the credo.ko that DKMS built from what
+#                     `make install` installed (scripts/check-packaging.sh)
 #   bullseye          Debian 11's stock 5.10
 #   trixie            Debian 13's stock 6.12
 #   trixie-backports  the newest stable kernel Debian ships (7.x)
@@ -10,7 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-guests=${*:-bookworm bullseye trixie trixie-backports debug debug-newest}
+guests=${*:-bookworm dkms bullseye trixie trixie-backports debug debug-newest}
 mkdir -p "$CREDO_BUILD"
 status=0
 step() { say "== $*"; }
@@ -39,6 +41,18 @@ for g in $guests; do
 		step "guest $g: Debian $kver"
 		"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" "$CREDO_BUILD/mod-$g/module" ||
 			ok=0
+		;;
+	dkms)
+		kver=$(stock_kver)
+		what="make install, dkms build, modprobe, core and library kselftests, demo, rmmod"
+		step "guest $g: make install, dkms build for Debian $kver"
+		if "$CREDO_TOP/scripts/check-packaging.sh" "$kver"; then
+			CREDO_GUEST_TESTS="override_test lib_test cli_test" "$CREDO_TOP/scripts/run-guest.sh" \
+				"$g" "/boot/vmlinuz-$kver" "$kver" "$CREDO_BUILD/mod-$g/module" || ok=0
+		else
+			ok=0
+			rm -f "$CREDO_BUILD/guest-$g/result.txt"
+		fi
 		;;
 	bullseye | trixie | trixie-backports)
 		step "guest $g: preparing its headers and kernel"
