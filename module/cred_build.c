@@ -23,6 +23,7 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/securebits.h>
+#include <linux/string.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
@@ -149,6 +150,7 @@ EXPORT_SYMBOL_GPL(credo_caps_derive);
 const struct cred *credo_cred_build(const struct cred *base,
 				    const struct credo_desc *d)
 {
+	struct group_info *gi;
 	const struct cred *old;
 	struct cred *new;
 	int err;
@@ -159,11 +161,20 @@ const struct cred *credo_cred_build(const struct cred *base,
 			return ERR_PTR(err);
 	}
 
+	/* Already in groups_sort() order: no sort here. */
+	gi = groups_alloc(d->ngroups);
+	if (!gi)
+		return ERR_PTR(-ENOMEM);
+	if (d->ngroups)
+		memcpy(gi->gid, d->groups, d->ngroups * sizeof(gi->gid[0]));
+
 	old = credo_scoped_override(base);
 	new = prepare_creds();
 	credo_scoped_revert(old);
-	if (!new)
+	if (!new) {
+		put_group_info(gi);
 		return ERR_PTR(-ENOMEM);
+	}
 
 	new->uid = d->uid;
 	new->euid = d->euid;
@@ -173,7 +184,8 @@ const struct cred *credo_cred_build(const struct cred *base,
 	new->egid = d->egid;
 	new->sgid = d->sgid;
 	new->fsgid = d->fsgid;
-	set_groups(new, d->groups);
+	set_groups(new, gi);
+	put_group_info(gi);
 
 	if (d->flags & CREDO_CRED_CAPS) {
 		new->cap_effective = credo_u64_to_cap(d->cap_effective);

@@ -13,6 +13,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 
@@ -90,29 +91,44 @@ int credo_desc_check(const struct credo_cred *kc)
 }
 EXPORT_SYMBOL_GPL(credo_desc_check);
 
-/**
- * credo_desc_copy_groups - copy the user's group array
- * @kc: checked kernel copy (ngroups <= NGROUPS_MAX)
- * @groups: set to a kvmalloc'ed array of kc->ngroups entries, or NULL
- *
- * Return: 0, -ENOMEM, or -EFAULT if the array is unreadable.
- */
-int credo_desc_copy_groups(const struct credo_cred *kc, u32 **groups)
+/* Room for @n groups in @d: its own array, or a kvmalloc'ed one. */
+static int credo_desc_room(struct credo_desc *d, u32 n)
 {
-	u32 *g;
-
-	*groups = NULL;
-	if (!kc->ngroups)
+	d->ngroups = n;
+	if (n <= CREDO_DESC_INLINE_GROUPS) {
+		d->groups = d->inline_groups;
 		return 0;
-	g = kvmalloc_array(kc->ngroups, sizeof(*g), GFP_KERNEL);
-	if (!g)
+	}
+	d->groups = kvmalloc_array(n, sizeof(*d->groups), GFP_KERNEL);
+	if (!d->groups) {
+		d->ngroups = 0;
 		return -ENOMEM;
-	if (copy_from_user(g, u64_to_user_ptr(kc->groups),
-			   array_size(kc->ngroups, sizeof(*g)))) {
-		kvfree(g);
+	}
+	return 0;
+}
+
+/**
+ * credo_desc_copy_groups - copy the user's group array into @d
+ * @kc: checked kernel copy (ngroups <= NGROUPS_MAX)
+ * @d: zeroed descriptor; d->groups receives the raw ids, which
+ *     credo_desc_map() turns into kgids in place
+ *
+ * Return: 0, -ENOMEM, or -EFAULT if the array is unreadable.  On error @d
+ * holds nothing to release.
+ */
+int credo_desc_copy_groups(const struct credo_cred *kc, struct credo_desc *d)
+{
+	int err;
+
+	err = credo_desc_room(d, kc->ngroups);
+	if (err)
+		return err;
+	if (kc->ngroups &&
+	    copy_from_user(d->groups, u64_to_user_ptr(kc->groups),
+			   array_size(kc->ngroups, sizeof(*d->groups)))) {
+		credo_desc_release(d);
 		return -EFAULT;
 	}
-	*groups = g;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(credo_desc_copy_groups);
@@ -129,27 +145,45 @@ static int credo_map_gid(struct user_namespace *ns, u32 id, kgid_t *out)
 	return gid_valid(*out) ? 0 : -EINVAL;
 }
 
-/**
- * credo_desc_build - validate a kernel copy and normalize it
- * @kc: kernel copy of the user's struct
- * @groups: kc->ngroups group ids (may be NULL when ngroups is 0)
- * @ns: the namespace the ids are read in (the thread's own user namespace)
- * @d: written on success; release with credo_desc_release()
- *
- * Return: 0; -EINVAL for a rule of credo_desc_check() or an id that does not
- * map in @ns; -ENOMEM.  On error @d holds nothing to release.
- */
-int credo_desc_build(const struct credo_cred *kc, const u32 *groups,
-		     struct user_namespace *ns, struct credo_desc *d)
+static int credo_gid_cmp(const void *a, const void *b)
 {
-	struct group_info *gi;
-	unsigned int i, n;
-	int err;
+	u32 x = __kgid_val(*(const kgid_t *)a);
+	u32 y = __kgid_val(*(const kgid_t *)b);
 
-	memset(d, 0, sizeof(*d));
-	err = credo_desc_check(kc);
-	if (err)
-		return err;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sorted and without repeats, the group list has one spelling per set of
+ * groups, so the table can compare it with memcmp().  Callers usually pass
+ * the same list in the same order every time (getgrouplist() order, or
+ * already sorted), so the sort is skipped when the O(n) check passes.
+ */
+static void credo_desc_normalize_groups(struct credo_desc *d)
+{
+	unsigned int i, n;
+
+	for (i = 1; i < d->ngroups; i++)
+		if (!gid_lt(d->groups[i - 1], d->groups[i]))
+			break;
+	if (i >= d->ngroups)
+		return;
+	sort(d->groups, d->ngroups, sizeof(*d->groups), credo_gid_cmp, NULL);
+	for (i = 0, n = 0; i < d->ngroups; i++)
+		if (!n || !gid_eq(d->groups[n - 1], d->groups[i]))
+			d->groups[n++] = d->groups[i];
+	d->ngroups = n;
+}
+
+/*
+ * The rest of the build once the raw group ids are in d->groups: map every
+ * id into @ns, keep the capability sets, normalize the groups.
+ */
+static int credo_desc_map(const struct credo_cred *kc,
+			  struct user_namespace *ns, struct credo_desc *d)
+{
+	unsigned int i;
+	int err;
 
 	err = credo_map_uid(ns, kc->uid, &d->uid) ?:
 	      credo_map_uid(ns, kc->euid, &d->euid) ?:
@@ -170,27 +204,45 @@ int credo_desc_build(const struct credo_cred *kc, const u32 *groups,
 		d->cap_ambient = kc->cap_ambient;
 	}
 
-	gi = groups_alloc(kc->ngroups);
-	if (!gi)
-		return -ENOMEM;
-	for (i = 0; i < kc->ngroups; i++) {
-		err = credo_map_gid(ns, groups[i], &gi->gid[i]);
-		if (err) {
-			put_group_info(gi);
+	/* Raw ids were copied into the kgid_t slots; map them in place. */
+	for (i = 0; i < d->ngroups; i++) {
+		err = credo_map_gid(ns, __kgid_val(d->groups[i]),
+				    &d->groups[i]);
+		if (err)
 			return err;
-		}
 	}
-	/*
-	 * Sorted and without repeats, the group list has one spelling per set
-	 * of groups, so the coalescing table can compare it with memcmp().
-	 */
-	groups_sort(gi);
-	for (i = 0, n = 0; i < gi->ngroups; i++)
-		if (!n || !gid_eq(gi->gid[n - 1], gi->gid[i]))
-			gi->gid[n++] = gi->gid[i];
-	gi->ngroups = n;
-	d->groups = gi;
+	credo_desc_normalize_groups(d);
 	return 0;
+}
+
+/**
+ * credo_desc_build - validate a kernel copy and normalize it
+ * @kc: kernel copy of the user's struct
+ * @groups: kc->ngroups group ids (may be NULL when ngroups is 0)
+ * @ns: the namespace the ids are read in (the thread's own user namespace)
+ * @d: written on success; release with credo_desc_release()
+ *
+ * Return: 0; -EINVAL for a rule of credo_desc_check() or an id that does not
+ * map in @ns; -ENOMEM.  On error @d holds nothing to release.
+ */
+int credo_desc_build(const struct credo_cred *kc, const u32 *groups,
+		     struct user_namespace *ns, struct credo_desc *d)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	err = credo_desc_check(kc);
+	if (err)
+		return err;
+	err = credo_desc_room(d, kc->ngroups);
+	if (err)
+		return err;
+	if (kc->ngroups)
+		memcpy(d->groups, groups, kc->ngroups * sizeof(*d->groups));
+	err = credo_desc_map(kc, ns, d);
+	if (err)
+		credo_desc_release(d);
+	return err;
 }
 EXPORT_SYMBOL_GPL(credo_desc_build);
 
@@ -200,35 +252,44 @@ EXPORT_SYMBOL_GPL(credo_desc_build);
  * @ns: the caller's own user namespace
  * @d: written on success; release with credo_desc_release()
  *
- * Return: 0 or a negative errno as described in docs/api.md.
+ * Return: 0 or a negative errno as described in docs/api.md.  On error @d
+ * holds nothing to release.
  */
 int credo_desc_from_user(const void __user *uarg, struct user_namespace *ns,
 			 struct credo_desc *d)
 {
 	struct credo_cred kc;
-	u32 *groups;
 	int err;
 
+	memset(d, 0, offsetof(struct credo_desc, inline_groups));
 	err = credo_cred_copy_in(&kc, uarg);
 	if (err)
 		return err;
 	err = credo_desc_check(&kc);
 	if (err)
 		return err;
-	err = credo_desc_copy_groups(&kc, &groups);
+	err = credo_desc_copy_groups(&kc, d);
 	if (err)
 		return err;
-	err = credo_desc_build(&kc, groups, ns, d);
-	kvfree(groups);
+	err = credo_desc_map(&kc, ns, d);
+	if (err)
+		credo_desc_release(d);
 	return err;
 }
 EXPORT_SYMBOL_GPL(credo_desc_from_user);
 
+/**
+ * credo_desc_release - free what a built descriptor holds
+ * @d: a descriptor from credo_desc_build() or credo_desc_from_user()
+ *
+ * Afterwards @d has no groups and may be released again.
+ */
 void credo_desc_release(struct credo_desc *d)
 {
-	if (d->groups)
-		put_group_info(d->groups);
+	if (d->groups != d->inline_groups)
+		kvfree(d->groups);
 	d->groups = NULL;
+	d->ngroups = 0;
 }
 EXPORT_SYMBOL_GPL(credo_desc_release);
 

@@ -10,7 +10,9 @@
 #include <linux/credo.h>
 
 struct user_namespace;
-struct group_info;
+
+/* Enough for the group lists of almost every user, small enough for a stack. */
+#define CREDO_DESC_INLINE_GROUPS	32
 
 /*
  * A validated credential request, independent of the caller's namespace and
@@ -22,8 +24,15 @@ struct credo_desc {
 	kgid_t gid, egid, sgid, fsgid;
 	/* Meaningful only with CREDO_CRED_CAPS, zero otherwise. */
 	u64 cap_effective, cap_permitted, cap_inheritable, cap_ambient;
-	/* Sorted by groups_sort(), duplicates removed; owns one reference. */
-	struct group_info *groups;
+	/*
+	 * Ascending, without repeats, as groups_sort() orders a group_info.
+	 * A lookup that hits the table needs nothing else, so short lists
+	 * live in the descriptor itself (on the ioctl's stack) and a hit
+	 * allocates nothing; longer ones are kvmalloc'ed.
+	 */
+	unsigned int ngroups;
+	kgid_t *groups;
+	kgid_t inline_groups[CREDO_DESC_INLINE_GROUPS];
 };
 
 /* The largest size accepted; larger structs fail with -E2BIG like clone3. */
@@ -32,7 +41,7 @@ struct credo_desc {
 int credo_cred_check_size(u32 usize);
 int credo_cred_copy_in(struct credo_cred *kc, const void __user *uarg);
 int credo_desc_check(const struct credo_cred *kc);
-int credo_desc_copy_groups(const struct credo_cred *kc, u32 **groups);
+int credo_desc_copy_groups(const struct credo_cred *kc, struct credo_desc *d);
 int credo_desc_build(const struct credo_cred *kc, const u32 *groups,
 		     struct user_namespace *ns, struct credo_desc *d);
 int credo_desc_from_user(const void __user *uarg, struct user_namespace *ns,

@@ -5,16 +5,22 @@
  * An override is a struct cred in current->cred different from
  * current->real_cred: the thread's subjective credentials (what it acts
  * with) change, its objective ones (what others see, signal and ptrace) do
- * not.  A thread is overridden by credo while it is in credo_threads; every
- * such thread holds one reference on this module and counts in
- * live_overrides, so the module cannot go while an override it made is
- * live.  The entry leaves the set on revert, when exec drops the override
- * (safety.c) and when the task is freed (exit_creds(), safety.c).
+ * not.
  *
- * Only the thread itself installs or ends its override, so its membership
- * cannot change under it; the set's lock is for the exit path, which runs
- * for other tasks and possibly in softirq context (RCU task freeing).
+ * A thread that has used credo has a node in credo_threads from its first
+ * override until the task is freed (exit_creds(), safety.c) or the module
+ * goes, so a server thread switching thousands of times a second allocates
+ * and locks nothing after its first switch.  While the node says overridden
+ * the thread holds one reference on this module and counts in
+ * live_overrides, so the module cannot go while an override it made is
+ * live; revert, and exec dropping the override (safety.c), end that.
+ *
+ * Only the thread itself installs or ends its override, so its node's state
+ * cannot change under it; the set's lock is for adding and removing nodes,
+ * and removal happens for other tasks, possibly in softirq context (RCU
+ * task freeing).
  */
+#include <linux/bug.h>
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/hashtable.h>
@@ -33,46 +39,59 @@
 struct credo_thread {
 	struct hlist_node node;
 	struct task_struct *task;
+	bool overridden;	/* holds a module reference, counts as live */
 	struct rcu_head rcu;
 };
 
-static DEFINE_HASHTABLE(credo_threads, 8);
+static DEFINE_HASHTABLE(credo_threads, 10);
 static DEFINE_SPINLOCK(credo_threads_lock);
 
-static bool credo_thread_tracked(struct task_struct *tsk)
+static struct credo_thread *credo_thread_find(struct task_struct *tsk)
 {
 	struct credo_thread *th;
-	bool found = false;
 
 	rcu_read_lock();
 	hash_for_each_possible_rcu(credo_threads, th, node, (unsigned long)tsk)
-		if (th->task == tsk) {
-			found = true;
+		if (th->task == tsk)
 			break;
-		}
 	rcu_read_unlock();
-	return found;
+	/* @tsk is current, or being freed: nobody else removes its node. */
+	return th;
 }
 
-/* Ends @tsk's membership: one live override and one module reference less. */
-static bool credo_thread_untrack(struct task_struct *tsk)
+static struct credo_thread *credo_thread_add(void)
 {
-	struct credo_thread *th, *found = NULL;
+	struct credo_thread *th;
 	unsigned long flags;
 
+	th = kzalloc(sizeof(*th), GFP_KERNEL);
+	if (!th)
+		return NULL;
+	th->task = current;
 	spin_lock_irqsave(&credo_threads_lock, flags);
-	hash_for_each_possible(credo_threads, th, node, (unsigned long)tsk)
-		if (th->task == tsk) {
-			found = th;
-			hash_del_rcu(&th->node);
-			break;
-		}
+	hash_add_rcu(credo_threads, &th->node, (unsigned long)current);
 	spin_unlock_irqrestore(&credo_threads_lock, flags);
-	if (!found)
-		return false;
-	kfree_rcu(found, rcu);
+	return th;
+}
+
+/* The thread's override ended: one live override and one module ref less. */
+static void credo_thread_ended(struct credo_thread *th)
+{
+	th->overridden = false;
 	credo_stats_live_dec();
 	module_put(THIS_MODULE);
+}
+
+/* Back to the thread's own credentials; true if it had a credo override. */
+static bool credo_thread_end(void)
+{
+	struct credo_thread *th = credo_thread_find(current);
+
+	if (!th || !th->overridden)
+		return false;
+	if (current_cred() != current_real_cred())
+		credo_revert_override();
+	credo_thread_ended(th);
 	return true;
 }
 
@@ -87,10 +106,9 @@ static bool credo_thread_untrack(struct task_struct *tsk)
  */
 int credo_thread_install(const struct cred *new)
 {
-	struct credo_thread *th;
-	unsigned long flags;
+	struct credo_thread *th = credo_thread_find(current);
 
-	if (credo_thread_tracked(current)) {
+	if (th && th->overridden) {
 		credo_install_override(new);
 		return 0;
 	}
@@ -98,17 +116,16 @@ int credo_thread_install(const struct cred *new)
 		put_cred(new);
 		return -EBUSY;
 	}
-	th = kmalloc(sizeof(*th), GFP_KERNEL);
 	if (!th) {
-		put_cred(new);
-		return -ENOMEM;
+		th = credo_thread_add();
+		if (!th) {
+			put_cred(new);
+			return -ENOMEM;
+		}
 	}
-	th->task = current;
+	th->overridden = true;
 	__module_get(THIS_MODULE);
 	credo_stats_live_inc();
-	spin_lock_irqsave(&credo_threads_lock, flags);
-	hash_add_rcu(credo_threads, &th->node, (unsigned long)current);
-	spin_unlock_irqrestore(&credo_threads_lock, flags);
 	credo_install_override(new);
 	return 0;
 }
@@ -120,11 +137,7 @@ int credo_thread_install(const struct cred *new)
  */
 int credo_thread_revert(void)
 {
-	if (!credo_thread_tracked(current))
-		return 0;
-	if (current_cred() != current_real_cred())
-		credo_revert_override();
-	credo_thread_untrack(current);
+	credo_thread_end();
 	return 0;
 }
 
@@ -138,21 +151,51 @@ int credo_thread_revert(void)
  */
 bool credo_thread_exec_drop(void)
 {
-	if (!credo_thread_tracked(current))
-		return false;
-	if (current_cred() != current_real_cred())
-		credo_revert_override();
-	credo_thread_untrack(current);
-	return true;
+	return credo_thread_end();
 }
 
 /**
- * credo_thread_exited - @tsk is being freed with an override in place
+ * credo_thread_exited - @tsk is being freed
  * @tsk: the task; exit_creds() puts both of its cred slots itself
+ *
+ * Runs for every task the kernel frees while the module is loaded; a task
+ * that never used credo costs one hash lookup.
  */
 void credo_thread_exited(struct task_struct *tsk)
 {
-	credo_thread_untrack(tsk);
+	struct credo_thread *th = credo_thread_find(tsk);
+	unsigned long flags;
+
+	if (!th)
+		return;
+	spin_lock_irqsave(&credo_threads_lock, flags);
+	hash_del_rcu(&th->node);
+	spin_unlock_irqrestore(&credo_threads_lock, flags);
+	if (th->overridden)
+		credo_thread_ended(th);
+	kfree_rcu(th, rcu);
+}
+
+/**
+ * credo_threads_exit - forget every thread, at module unload
+ *
+ * The exit_creds() probe is gone by now.  No thread can be overridden: each
+ * override holds a module reference.
+ */
+void credo_threads_exit(void)
+{
+	struct credo_thread *th;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	unsigned int bkt;
+
+	spin_lock_irqsave(&credo_threads_lock, flags);
+	hash_for_each_safe(credo_threads, bkt, tmp, th, node) {
+		WARN_ON_ONCE(th->overridden);
+		hash_del_rcu(&th->node);
+		kfree_rcu(th, rcu);
+	}
+	spin_unlock_irqrestore(&credo_threads_lock, flags);
 }
 
 /**

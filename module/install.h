@@ -16,5 +16,6 @@ int credo_thread_install(const struct cred *new);
 int credo_thread_revert(void);
 bool credo_thread_exec_drop(void);
 void credo_thread_exited(struct task_struct *tsk);
+void credo_threads_exit(void);
 
 #endif /* _CREDO_INSTALL_H */

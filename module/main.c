@@ -14,6 +14,7 @@
 #include <linux/shrinker.h>
 
 #include "device.h"
+#include "install.h"
 #include "safety.h"
 #include "stats.h"
 #include "table.h"
@@ -123,6 +124,7 @@ static void __exit credo_exit(void)
 	credo_device_exit();
 	credo_stats_exit();
 	credo_safety_exit();
+	credo_threads_exit();
 	credo_shrinker_unregister(&credo_shrinker);
 	credo_table_publish(NULL);
 	credo_table_destroy(t);

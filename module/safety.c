@@ -21,8 +21,9 @@
  *   it (unshare of a user namespace, keyctl join) report success but change
  *   no credentials.  Each call site is logged once.
  *
- * A second kprobe on exit_creds() ends the bookkeeping of a thread freed
- * with an override (install.c); exit_creds() itself puts both cred slots.
+ * A second kprobe on exit_creds() ends the bookkeeping of a thread that
+ * used credo (install.c), with or without an override in place;
+ * exit_creds() itself puts both cred slots.
  *
  * A third, on set_cred_ucounts() where the kernel has it, keeps a task's
  * ucounts when a set*id call leaves its ->user and user namespace alone:
@@ -125,8 +126,7 @@ static int credo_exit_pre(struct kprobe *p, struct pt_regs *regs)
 	struct task_struct *tsk;
 
 	tsk = (struct task_struct *)regs_get_kernel_argument(regs, 0);
-	if (rcu_access_pointer(tsk->cred) != rcu_access_pointer(tsk->real_cred))
-		credo_thread_exited(tsk);
+	credo_thread_exited(tsk);
 	return 0;
 }
 

@@ -47,7 +47,7 @@ static struct kobj_attribute entries_attr = __ATTR_RO(entries);
 static ssize_t hits_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	return credo_show(buf, &credo_stats_table->hits);
+	return sysfs_emit(buf, "%ld\n", credo_table_hits(credo_stats_table));
 }
 
 static struct kobj_attribute hits_attr = __ATTR_RO(hits);
@@ -55,7 +55,7 @@ static struct kobj_attribute hits_attr = __ATTR_RO(hits);
 static ssize_t misses_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	return credo_show(buf, &credo_stats_table->misses);
+	return sysfs_emit(buf, "%ld\n", credo_table_misses(credo_stats_table));
 }
 
 static struct kobj_attribute misses_attr = __ATTR_RO(misses);

@@ -13,9 +13,12 @@
  * Value: one struct cred, of which the table owns exactly one reference.
  * Whoever uses it takes its own: a thread's ->cred slot, a file's f_cred, a
  * future credential handle.  An entry whose cred has no user but the table
- * (usage == 1) may be evicted: on insert above max_entries, by a periodic
- * pass that evicts entries found unused at two passes in a row, and by the
- * shrinker.
+ * (usage == 1) may be evicted: on insert above max_entries, least recently
+ * looked up first (credo_bound_locked()), by a periodic pass that evicts
+ * entries found unused at two passes in a row, and by the shrinker.  A
+ * thread holds its override's cred only between override and revert, so
+ * "unused" alone says nothing about how hot an identity is; lookups mark
+ * entries so that both eviction paths spare the ones in demand.
  *
  * Readers take no lock: RCU walk, then get_cred_rcu(), which fails on a cred
  * already dying.  Writers serialize on one spinlock and look again under it
@@ -31,6 +34,7 @@
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 
@@ -38,8 +42,8 @@
 #include "descriptor.h"
 #include "table.h"
 
-/* Buckets looked at per insert that exceeds the bound, to keep it O(1). */
-#define CREDO_BOUND_SCAN_BUCKETS	64
+/* Buckets the bound's hand may pass per insert, to keep an insert O(1). */
+#define CREDO_BOUND_SCAN_BUCKETS	256
 /* Buckets handled per lock hold by the full passes. */
 #define CREDO_PASS_BATCH		64
 
@@ -48,11 +52,12 @@ struct credo_entry {
 	struct list_head reap;		/* once unhashed, until released */
 	struct rcu_head rcu;
 	u32 hash;
+	u32 flags;			/* the descriptor's */
 	bool dead;			/* unhashed: readers must not use it */
 	bool idle;			/* unused at the last periodic pass */
+	bool referenced;		/* looked up since the bound's hand passed */
 	const struct cred *base;	/* pinned: its address is in the key */
-	const struct cred *cred;	/* the shared override */
-	struct credo_desc key;		/* key.groups is cred->group_info */
+	const struct cred *cred;	/* the shared override, also the key */
 };
 
 static u32 credo_key_hash(const struct credo_table *t,
@@ -65,9 +70,8 @@ static u32 credo_key_hash(const struct credo_table *t,
 		__kuid_val(d->suid), __kuid_val(d->fsuid),
 		__kgid_val(d->gid), __kgid_val(d->egid),
 		__kgid_val(d->sgid), __kgid_val(d->fsgid),
-		d->groups->ngroups,
+		d->ngroups,
 	};
-	unsigned int i;
 	u32 h;
 
 	h = jhash_2words(lower_32_bits(b), upper_32_bits(b), t->seed);
@@ -80,28 +84,37 @@ static u32 credo_key_hash(const struct credo_table *t,
 
 		h = jhash(caps, sizeof(caps), h);
 	}
-	for (i = 0; i < d->groups->ngroups; i++)
-		h = jhash_1word(__kgid_val(d->groups->gid[i]), h);
-	return h;
+	BUILD_BUG_ON(sizeof(kgid_t) != sizeof(u32));
+	return jhash2((const u32 *)d->groups, d->ngroups, h);
 }
 
+/*
+ * The entry's cred is its key: credo_cred_build() writes the descriptor's
+ * ids and group list into it unchanged, and with CREDO_CRED_CAPS its
+ * capability sets too (without, they derive from the base, which is part
+ * of the key).  Keeping no separate copy keeps an entry small.
+ */
 static bool credo_key_eq(const struct credo_entry *e, u32 hash,
 			 const struct cred *base, const struct credo_desc *d)
 {
-	const struct credo_desc *k = &e->key;
+	const struct cred *c = e->cred;
+	const struct group_info *gi = c->group_info;
 
-	return e->hash == hash && e->base == base && k->flags == d->flags &&
-	       uid_eq(k->uid, d->uid) && uid_eq(k->euid, d->euid) &&
-	       uid_eq(k->suid, d->suid) && uid_eq(k->fsuid, d->fsuid) &&
-	       gid_eq(k->gid, d->gid) && gid_eq(k->egid, d->egid) &&
-	       gid_eq(k->sgid, d->sgid) && gid_eq(k->fsgid, d->fsgid) &&
-	       k->cap_effective == d->cap_effective &&
-	       k->cap_permitted == d->cap_permitted &&
-	       k->cap_inheritable == d->cap_inheritable &&
-	       k->cap_ambient == d->cap_ambient &&
-	       k->groups->ngroups == d->groups->ngroups &&
-	       !memcmp(k->groups->gid, d->groups->gid,
-		       d->groups->ngroups * sizeof(kgid_t));
+	if (e->hash != hash || e->base != base || e->flags != d->flags)
+		return false;
+	if (!uid_eq(c->uid, d->uid) || !uid_eq(c->euid, d->euid) ||
+	    !uid_eq(c->suid, d->suid) || !uid_eq(c->fsuid, d->fsuid) ||
+	    !gid_eq(c->gid, d->gid) || !gid_eq(c->egid, d->egid) ||
+	    !gid_eq(c->sgid, d->sgid) || !gid_eq(c->fsgid, d->fsgid))
+		return false;
+	if ((d->flags & CREDO_CRED_CAPS) &&
+	    (credo_cap_to_u64(c->cap_effective) != d->cap_effective ||
+	     credo_cap_to_u64(c->cap_permitted) != d->cap_permitted ||
+	     credo_cap_to_u64(c->cap_inheritable) != d->cap_inheritable ||
+	     credo_cap_to_u64(c->cap_ambient) != d->cap_ambient))
+		return false;
+	return gi->ngroups == d->ngroups &&
+	       !memcmp(gi->gid, d->groups, d->ngroups * sizeof(kgid_t));
 }
 
 static struct hlist_head *credo_bucket(struct credo_table *t, u32 hash)
@@ -180,6 +193,41 @@ static unsigned long credo_evict_locked(struct credo_table *t,
 	return n;
 }
 
+/*
+ * Above the bound, an insert evicts like CLOCK: the hand moves bucket by
+ * bucket from where it stopped last time; an entry looked up since the hand
+ * last passed it gets a second chance, an entry never looked up since its
+ * insert gets none (a server meeting many one-off identities keeps the ones
+ * it uses again), an entry in use is never evicted.  The hand moves at most
+ * CREDO_BOUND_SCAN_BUCKETS buckets; if every entry it saw was in use or
+ * recently used, the table stays above the bound until a later insert, the
+ * periodic pass or the shrinker finds one.
+ */
+static void credo_bound_locked(struct credo_table *t, long over,
+			       struct list_head *reap)
+{
+	unsigned int mask = (1U << t->bits) - 1, i;
+	struct credo_entry *e;
+	struct hlist_node *tmp;
+
+	for (i = 0; i < CREDO_BOUND_SCAN_BUCKETS && over > 0; i++) {
+		hlist_for_each_entry_safe(e, tmp, &t->buckets[t->clock], node) {
+			if (credo_cred_usage(e->cred) != 1)
+				continue;
+			if (READ_ONCE(e->referenced)) {
+				WRITE_ONCE(e->referenced, false);
+				continue;
+			}
+			credo_unhash_locked(t, e, reap);
+			if (--over == 0)
+				break;
+		}
+		/* A bucket with more victims is finished by the next insert. */
+		if (over > 0)
+			t->clock = (t->clock + 1) & mask;
+	}
+}
+
 /**
  * credo_table_evict - evict entries whose cred only the table uses
  * @t: the table
@@ -232,6 +280,19 @@ void credo_table_flush(struct credo_table *t)
 }
 EXPORT_SYMBOL_GPL(credo_table_flush);
 
+/*
+ * A hit marks the entry as used for both kinds of eviction.  Both marks are
+ * written only when they change, so the hot entries of a busy server are
+ * not written on every lookup from every CPU.
+ */
+static void credo_entry_touch(struct credo_entry *e)
+{
+	if (READ_ONCE(e->idle))
+		WRITE_ONCE(e->idle, false);
+	if (!READ_ONCE(e->referenced))
+		WRITE_ONCE(e->referenced, true);
+}
+
 /**
  * credo_table_get - the shared override for @base and @d
  * @t: the table
@@ -263,11 +324,11 @@ const struct cred *credo_table_get(struct credo_table *t,
 			cred = NULL;
 		}
 		if (cred)
-			WRITE_ONCE(e->idle, false);
+			credo_entry_touch(e);
 	}
 	rcu_read_unlock();
 	if (cred) {
-		atomic_long_inc(&t->hits);
+		this_cpu_inc(t->lookups->hits);
 		return cred;
 	}
 
@@ -285,34 +346,56 @@ const struct cred *credo_table_get(struct credo_table *t,
 	if (e) {
 		/* Another thread inserted it meanwhile; the entry's ref is live. */
 		cred = get_cred(e->cred);
-		WRITE_ONCE(e->idle, false);
+		credo_entry_touch(e);
 		spin_unlock(&t->lock);
 		put_cred(new);
 		kfree(ne);
-		atomic_long_inc(&t->hits);
+		this_cpu_inc(t->lookups->hits);
 		return cred;
 	}
 	ne->hash = hash;
+	ne->flags = d->flags;
 	ne->base = get_cred(base);
 	ne->cred = new;
-	ne->key = *d;
-	ne->key.groups = new->group_info;
 	/* The caller's reference, taken first so the bound cannot evict it. */
 	cred = get_cred(new);
 	hlist_add_head_rcu(&ne->node, credo_bucket(t, hash));
 	n = atomic_long_inc_return(&t->entries);
-	if (n > READ_ONCE(t->max_entries)) {
-		credo_evict_locked(t, t->clock, CREDO_BOUND_SCAN_BUCKETS,
-				   n - READ_ONCE(t->max_entries), false, &reap);
-		t->clock = (t->clock + CREDO_BOUND_SCAN_BUCKETS) &
-			   ((1U << t->bits) - 1);
-	}
+	if (n > READ_ONCE(t->max_entries))
+		credo_bound_locked(t, n - READ_ONCE(t->max_entries), &reap);
 	spin_unlock(&t->lock);
 	credo_reap(&reap);
-	atomic_long_inc(&t->misses);
+	this_cpu_inc(t->lookups->misses);
 	return cred;
 }
 EXPORT_SYMBOL_GPL(credo_table_get);
+
+static long credo_lookups_sum(const struct credo_table *t, bool hits)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct credo_table_lookups *l = per_cpu_ptr(t->lookups, cpu);
+
+		n += hits ? READ_ONCE(l->hits) : READ_ONCE(l->misses);
+	}
+	return n;
+}
+
+/* Lookups served from an existing entry. */
+long credo_table_hits(const struct credo_table *t)
+{
+	return credo_lookups_sum(t, true);
+}
+EXPORT_SYMBOL_GPL(credo_table_hits);
+
+/* Lookups that built and inserted a new entry. */
+long credo_table_misses(const struct credo_table *t)
+{
+	return credo_lookups_sum(t, false);
+}
+EXPORT_SYMBOL_GPL(credo_table_misses);
 
 static void credo_evict_worker(struct work_struct *work)
 {
@@ -363,10 +446,9 @@ struct credo_table *credo_table_create(unsigned int max_entries,
 	t->bits = max_t(unsigned int, ilog2(roundup_pow_of_two(max_entries)),
 			ilog2(CREDO_BOUND_SCAN_BUCKETS));
 	t->buckets = kvcalloc(1U << t->bits, sizeof(*t->buckets), GFP_KERNEL);
-	if (!t->buckets) {
-		kfree(t);
-		return ERR_PTR(-ENOMEM);
-	}
+	t->lookups = alloc_percpu(struct credo_table_lookups);
+	if (!t->buckets || !t->lookups)
+		goto err;
 	t->max_entries = max_entries;
 	t->evict_interval_ms = evict_interval_ms;
 	t->seed = get_random_u32();
@@ -374,15 +456,18 @@ struct credo_table *credo_table_create(unsigned int max_entries,
 	INIT_DELAYED_WORK(&t->evict_work, credo_evict_worker);
 	if (evict_interval_ms) {
 		t->wq = alloc_workqueue("credo_evict", WQ_UNBOUND, 1);
-		if (!t->wq) {
-			kvfree(t->buckets);
-			kfree(t);
-			return ERR_PTR(-ENOMEM);
-		}
+		if (!t->wq)
+			goto err;
 		queue_delayed_work(t->wq, &t->evict_work,
 				   msecs_to_jiffies(evict_interval_ms));
 	}
 	return t;
+
+err:
+	free_percpu(t->lookups);
+	kvfree(t->buckets);
+	kfree(t);
+	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(credo_table_create);
 
@@ -399,6 +484,7 @@ void credo_table_destroy(struct credo_table *t)
 	credo_table_flush(t);
 	/* Let any reader that raced with the last lookups leave the buckets. */
 	synchronize_rcu();
+	free_percpu(t->lookups);
 	kvfree(t->buckets);
 	kfree(t);
 }

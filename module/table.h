@@ -17,6 +17,12 @@
 struct cred;
 struct credo_desc;
 
+/* Counted by every lookup on every CPU: per CPU, summed when read. */
+struct credo_table_lookups {
+	unsigned long hits;
+	unsigned long misses;
+};
+
 struct credo_table {
 	struct hlist_head *buckets;
 	unsigned int bits;
@@ -29,9 +35,8 @@ struct credo_table {
 	struct delayed_work evict_work;
 
 	atomic_long_t entries;
-	atomic_long_t hits;
-	atomic_long_t misses;
 	atomic_long_t evictions;
+	struct credo_table_lookups __percpu *lookups;
 };
 
 /* The largest bound (and so bucket array) a table can have. */
@@ -44,6 +49,8 @@ void credo_table_destroy(struct credo_table *t);
 const struct cred *credo_table_get(struct credo_table *t,
 				   const struct cred *base,
 				   const struct credo_desc *d);
+long credo_table_hits(const struct credo_table *t);
+long credo_table_misses(const struct credo_table *t);
 unsigned long credo_table_evict(struct credo_table *t, unsigned long limit,
 				bool idle_only);
 void credo_table_flush(struct credo_table *t);

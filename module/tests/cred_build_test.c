@@ -32,7 +32,8 @@ static void credo_build_fields(struct kunit *test)
 {
 	u32 groups[] = { 30, 10, 20, 10 };
 	struct cred *base = credo_test_base(test);
-	const struct cred *new;
+	const struct cred *new, *old;
+	bool in30, in25;
 	struct credo_cred kc;
 	struct credo_desc d;
 
@@ -54,10 +55,17 @@ static void credo_build_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 6U, __kgid_val(new->egid));
 	KUNIT_EXPECT_EQ(test, 7U, __kgid_val(new->sgid));
 	KUNIT_EXPECT_EQ(test, 8U, __kgid_val(new->fsgid));
-	KUNIT_EXPECT_PTR_EQ(test, new->group_info, d.groups);
 	KUNIT_ASSERT_EQ(test, 3, new->group_info->ngroups);
 	KUNIT_EXPECT_EQ(test, 10U, __kgid_val(new->group_info->gid[0]));
 	KUNIT_EXPECT_EQ(test, 20U, __kgid_val(new->group_info->gid[1]));
+	KUNIT_EXPECT_EQ(test, 30U, __kgid_val(new->group_info->gid[2]));
+	/* The kernel's own check (a binary search of the list) finds them. */
+	old = credo_scoped_override(new);
+	in30 = in_group_p(KGIDT_INIT(30));
+	in25 = in_group_p(KGIDT_INIT(25));
+	credo_scoped_revert(old);
+	KUNIT_EXPECT_TRUE(test, in30);
+	KUNIT_EXPECT_FALSE(test, in25);
 	KUNIT_EXPECT_EQ(test, 30U, __kgid_val(new->group_info->gid[2]));
 	/* Everything else is the base's. */
 	KUNIT_EXPECT_PTR_EQ(test, new->user_ns, base->user_ns);

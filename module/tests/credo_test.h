@@ -42,6 +42,22 @@ static inline void credo_test_uids(struct credo_cred *kc, u32 uid, u32 euid,
 	kc->fsuid = fsuid;
 }
 
+#define CREDO_TEST_NIDS	8
+
+/* The eight ids of @kc, in struct order: uid euid suid fsuid gid ... */
+static inline void credo_test_id_ptrs(struct credo_cred *kc,
+				      u32 *ids[CREDO_TEST_NIDS])
+{
+	ids[0] = &kc->uid;
+	ids[1] = &kc->euid;
+	ids[2] = &kc->suid;
+	ids[3] = &kc->fsuid;
+	ids[4] = &kc->gid;
+	ids[5] = &kc->egid;
+	ids[6] = &kc->sgid;
+	ids[7] = &kc->fsgid;
+}
+
 /* Build @d from @kc and @groups in the initial namespace, or fail the test. */
 static inline void credo_test_desc(struct kunit *test,
 				   struct credo_cred *kc, const u32 *groups,

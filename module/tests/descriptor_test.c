@@ -70,20 +70,13 @@ static void credo_check_rules(struct kunit *test)
 
 static void credo_build_unmapped(struct kunit *test)
 {
-	u32 *ids[8], groups[2] = { 1, (u32)-1 };
+	u32 *ids[CREDO_TEST_NIDS], groups[2] = { 1, (u32)-1 };
 	struct credo_desc d;
 	struct credo_cred kc;
 	int i;
 
 	credo_test_kc(&kc);
-	ids[0] = &kc.uid;
-	ids[1] = &kc.euid;
-	ids[2] = &kc.suid;
-	ids[3] = &kc.fsuid;
-	ids[4] = &kc.gid;
-	ids[5] = &kc.egid;
-	ids[6] = &kc.sgid;
-	ids[7] = &kc.fsgid;
+	credo_test_id_ptrs(&kc, ids);
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		*ids[i] = (u32)-1;
 		KUNIT_EXPECT_EQ_MSG(test, -EINVAL,
@@ -133,11 +126,12 @@ static void credo_build_normalizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 6U, __kgid_val(d.egid));
 	KUNIT_EXPECT_EQ(test, 7U, __kgid_val(d.sgid));
 	KUNIT_EXPECT_EQ(test, 8U, __kgid_val(d.fsgid));
-	KUNIT_ASSERT_EQ(test, (int)ARRAY_SIZE(want), d.groups->ngroups);
+	KUNIT_ASSERT_EQ(test, (unsigned int)ARRAY_SIZE(want), d.ngroups);
 	for (i = 0; i < ARRAY_SIZE(want); i++)
-		KUNIT_EXPECT_EQ(test, want[i], __kgid_val(d.groups->gid[i]));
+		KUNIT_EXPECT_EQ(test, want[i], __kgid_val(d.groups[i]));
 	credo_desc_release(&d);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
+	KUNIT_EXPECT_EQ(test, 0U, d.ngroups);
 
 	kc.flags = CREDO_CRED_CAPS;
 	kc.cap_permitted = 3;
@@ -145,14 +139,71 @@ static void credo_build_normalizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u32)CREDO_CRED_CAPS, d.flags);
 	KUNIT_EXPECT_EQ(test, 1ULL, d.cap_effective);
 	KUNIT_EXPECT_EQ(test, 3ULL, d.cap_permitted);
-	KUNIT_EXPECT_EQ(test, 0, d.groups->ngroups);
+	KUNIT_EXPECT_EQ(test, 0U, d.ngroups);
 	credo_desc_release(&d);
+}
+
+/* Ascending input skips the sort; repeats in it must still go. */
+static void credo_build_sorted_input(struct kunit *test)
+{
+	u32 sorted[] = { 3, 7, 50, 100 }, repeats[] = { 3, 7, 7, 100 };
+	u32 want[] = { 3, 7, 100 };
+	struct credo_desc d;
+	struct credo_cred kc;
+	int i;
+
+	credo_test_kc(&kc);
+	credo_test_desc(test, &kc, sorted, ARRAY_SIZE(sorted), &d);
+	KUNIT_ASSERT_EQ(test, (unsigned int)ARRAY_SIZE(sorted), d.ngroups);
+	for (i = 0; i < ARRAY_SIZE(sorted); i++)
+		KUNIT_EXPECT_EQ(test, sorted[i], __kgid_val(d.groups[i]));
+	credo_desc_release(&d);
+
+	credo_test_desc(test, &kc, repeats, ARRAY_SIZE(repeats), &d);
+	KUNIT_ASSERT_EQ(test, (unsigned int)ARRAY_SIZE(want), d.ngroups);
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		KUNIT_EXPECT_EQ(test, want[i], __kgid_val(d.groups[i]));
+	credo_desc_release(&d);
+}
+
+/*
+ * More groups than the descriptor holds itself: the list moves to the heap
+ * and is normalized the same way (kmemleak on the debug kernels checks
+ * that release frees it).
+ */
+static void credo_build_many_groups(struct kunit *test)
+{
+	const u32 n = 3 * CREDO_DESC_INLINE_GROUPS;
+	struct credo_desc d;
+	struct credo_cred kc;
+	u32 *groups, i;
+
+	groups = kunit_kmalloc_array(test, n, sizeof(*groups), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, groups);
+	/* Descending, every id twice: n / 2 distinct groups. */
+	for (i = 0; i < n; i++)
+		groups[i] = 5000 - i / 2;
+	credo_test_kc(&kc);
+	credo_test_desc(test, &kc, groups, n, &d);
+	KUNIT_EXPECT_PTR_NE(test, (void *)d.groups, (void *)d.inline_groups);
+	KUNIT_ASSERT_EQ(test, n / 2, d.ngroups);
+	for (i = 0; i < n / 2; i++)
+		KUNIT_EXPECT_EQ(test, 5000 - (n / 2 - 1) + i,
+				__kgid_val(d.groups[i]));
+	credo_desc_release(&d);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
+
+	/* An unmapped id among them fails and leaves nothing to release. */
+	groups[n - 1] = (u32)-1;
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			credo_desc_build(&kc, groups, &init_user_ns, &d));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
 }
 
 static void credo_copy_efault(struct kunit *test)
 {
 	struct credo_cred kc;
-	u32 *groups = NULL;
+	struct credo_desc d = {};
 
 	KUNIT_EXPECT_EQ(test, -EFAULT,
 			credo_cred_copy_in(&kc, (void __user *)CREDO_BAD_UPTR));
@@ -160,19 +211,26 @@ static void credo_copy_efault(struct kunit *test)
 	credo_test_kc(&kc);
 	kc.ngroups = 2;
 	kc.groups = CREDO_BAD_UPTR;
-	KUNIT_EXPECT_EQ(test, -EFAULT, credo_desc_copy_groups(&kc, &groups));
-	KUNIT_EXPECT_PTR_EQ(test, (void *)groups, NULL);
+	KUNIT_EXPECT_EQ(test, -EFAULT, credo_desc_copy_groups(&kc, &d));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
+	/* The same from the heap-allocated list of a long one. */
+	kc.ngroups = CREDO_DESC_INLINE_GROUPS + 1;
+	KUNIT_EXPECT_EQ(test, -EFAULT, credo_desc_copy_groups(&kc, &d));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d.groups, NULL);
 
 	/* No groups: nothing to read, whatever the pointer. */
 	kc.ngroups = 0;
-	KUNIT_EXPECT_EQ(test, 0, credo_desc_copy_groups(&kc, &groups));
-	KUNIT_EXPECT_PTR_EQ(test, (void *)groups, NULL);
+	KUNIT_EXPECT_EQ(test, 0, credo_desc_copy_groups(&kc, &d));
+	KUNIT_EXPECT_EQ(test, 0U, d.ngroups);
+	credo_desc_release(&d);
 }
 
 static struct kunit_case credo_descriptor_cases[] = {
 	KUNIT_CASE(credo_size_rules),
 	KUNIT_CASE(credo_check_rules),
 	KUNIT_CASE(credo_build_unmapped),
+	KUNIT_CASE(credo_build_sorted_input),
+	KUNIT_CASE(credo_build_many_groups),
 	KUNIT_CASE(credo_build_normalizes),
 	KUNIT_CASE(credo_copy_efault),
 	{}

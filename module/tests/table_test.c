@@ -46,20 +46,20 @@ static void credo_table_coalesces(struct kunit *test)
 	const struct cred *a, *b, *c;
 
 	a = credo_test_get(test, t, base, 1000, g1, ARRAY_SIZE(g1));
-	KUNIT_EXPECT_EQ(test, 1L, atomic_long_read(&t->misses));
-	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&t->hits));
+	KUNIT_EXPECT_EQ(test, 1L, credo_table_misses(t));
+	KUNIT_EXPECT_EQ(test, 0L, credo_table_hits(t));
 	KUNIT_EXPECT_EQ(test, 1L, atomic_long_read(&t->entries));
 
 	b = credo_test_get(test, t, base, 1000, g1, ARRAY_SIZE(g1));
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
-	KUNIT_EXPECT_EQ(test, 1L, atomic_long_read(&t->hits));
+	KUNIT_EXPECT_EQ(test, 1L, credo_table_hits(t));
 	KUNIT_EXPECT_EQ(test, 1L, atomic_long_read(&t->entries));
 
 	/* Same set of groups, other order and a repeat: same cred. */
 	c = credo_test_get(test, t, base, 1000, g2, ARRAY_SIZE(g2));
 	KUNIT_EXPECT_PTR_EQ(test, a, c);
-	KUNIT_EXPECT_EQ(test, 2L, atomic_long_read(&t->hits));
-	KUNIT_EXPECT_EQ(test, 1L, atomic_long_read(&t->misses));
+	KUNIT_EXPECT_EQ(test, 2L, credo_table_hits(t));
+	KUNIT_EXPECT_EQ(test, 1L, credo_table_misses(t));
 	/* The table's reference plus the three handed out. */
 	KUNIT_EXPECT_EQ(test, 4L, credo_cred_usage(a));
 	put_cred(c);
@@ -91,7 +91,7 @@ static void credo_table_keys_base(struct kunit *test)
 	b = credo_test_get(test, t, base2, 1000, NULL, 0);
 	KUNIT_EXPECT_PTR_NE(test, a, b);
 	KUNIT_EXPECT_EQ(test, 2L, atomic_long_read(&t->entries));
-	KUNIT_EXPECT_EQ(test, 2L, atomic_long_read(&t->misses));
+	KUNIT_EXPECT_EQ(test, 2L, credo_table_misses(t));
 	/* The entries pin their bases. */
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(base1));
 	put_cred(a);
@@ -120,11 +120,11 @@ static void credo_table_evicts_unused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(held));
 	again = credo_test_get(test, t, base, 1000, NULL, 0);
 	KUNIT_EXPECT_PTR_EQ(test, held, again);
-	KUNIT_EXPECT_EQ(test, 1L, atomic_long_read(&t->hits));
+	KUNIT_EXPECT_EQ(test, 1L, credo_table_hits(t));
 	put_cred(again);
 	/* The other went: asking again builds a new one. */
 	again = credo_test_get(test, t, base, 1001, NULL, 0);
-	KUNIT_EXPECT_EQ(test, 3L, atomic_long_read(&t->misses));
+	KUNIT_EXPECT_EQ(test, 3L, credo_table_misses(t));
 	KUNIT_EXPECT_EQ(test, 2L, atomic_long_read(&t->entries));
 	put_cred(again);
 
@@ -230,11 +230,11 @@ static void credo_table_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (long)CREDO_RACE_IDS,
 			atomic_long_read(&r.t->entries));
 	KUNIT_EXPECT_EQ(test, (long)CREDO_RACE_IDS,
-			atomic_long_read(&r.t->misses));
+			credo_table_misses(r.t));
 	KUNIT_EXPECT_EQ(test,
 			(long)(CREDO_RACE_THREADS * CREDO_RACE_LOOPS -
 			       CREDO_RACE_IDS),
-			atomic_long_read(&r.t->hits));
+			credo_table_hits(r.t));
 	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&r.t->evictions));
 
 	/* One cred per identity, each found again. */
@@ -252,7 +252,7 @@ static void credo_table_concurrent(struct kunit *test)
 			KUNIT_EXPECT_PTR_NE(test, seen[i], seen[j]);
 	}
 	KUNIT_EXPECT_EQ(test, (long)CREDO_RACE_IDS,
-			atomic_long_read(&r.t->misses));
+			credo_table_misses(r.t));
 	for (i = 0; i < CREDO_RACE_IDS; i++) {
 		c = seen[i];
 		KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(c));
@@ -262,11 +262,140 @@ static void credo_table_concurrent(struct kunit *test)
 	put_cred(r.base);
 }
 
+static const struct cred *credo_test_get_kc(struct kunit *test,
+					    struct credo_table *t,
+					    const struct cred *base,
+					    struct credo_cred *kc)
+{
+	const struct cred *cred;
+	struct credo_desc d;
+
+	credo_test_desc(test, kc, NULL, 0, &d);
+	cred = credo_table_get(t, base, &d);
+	credo_desc_release(&d);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(cred));
+	return cred;
+}
+
+/* The cred's ids in struct credo_cred's order: uid euid suid fsuid gid ... */
+static u32 credo_test_cred_id(const struct cred *c, int i)
+{
+	kuid_t u[] = { c->uid, c->euid, c->suid, c->fsuid };
+	kgid_t g[] = { c->gid, c->egid, c->sgid, c->fsgid };
+
+	return i < 4 ? __kuid_val(u[i]) : __kgid_val(g[i - 4]);
+}
+
+/*
+ * Entries are compared through their cred: every id, the flags and the
+ * explicit capability sets must each tell requests apart.
+ */
+static void credo_table_keys_fields(struct kunit *test)
+{
+	struct credo_table *t = credo_test_table(test, 64);
+	struct cred *base = credo_test_base(test);
+	const struct cred *first, *c, *again;
+	struct credo_cred kc;
+	u32 *ids[CREDO_TEST_NIDS];
+	long n;
+	int i;
+
+	credo_test_kc(&kc);
+	first = credo_test_get_kc(test, t, base, &kc);
+	credo_test_id_ptrs(&kc, ids);
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		*ids[i] = 2000;
+		c = credo_test_get_kc(test, t, base, &kc);
+		KUNIT_EXPECT_PTR_NE_MSG(test, first, c, "id %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, 2000U, credo_test_cred_id(c, i),
+				    "id %d", i);
+		put_cred(c);
+		*ids[i] = 1000;
+	}
+	KUNIT_EXPECT_EQ(test, 9L, credo_table_misses(t));
+
+	/* Explicit sets equal to what the ids derive (none): still apart. */
+	kc.flags = CREDO_CRED_CAPS;
+	KUNIT_EXPECT_EQ(test, 0ULL, credo_cap_to_u64(first->cap_permitted));
+	c = credo_test_get_kc(test, t, base, &kc);
+	KUNIT_EXPECT_PTR_NE(test, first, c);
+	put_cred(c);
+
+	/* A reference request, then each set changed alone. */
+	kc.cap_effective = 1;
+	kc.cap_permitted = 1;
+	kc.cap_inheritable = 1;
+	c = credo_test_get_kc(test, t, base, &kc);
+	for (i = 0; i < 4; i++) {
+		struct credo_cred v = kc;
+
+		switch (i) {
+		case 0:
+			v.cap_effective = 0;
+			break;
+		case 1:
+			v.cap_permitted = 3;
+			break;
+		case 2:
+			v.cap_inheritable = 0;
+			break;
+		case 3:
+			v.cap_ambient = 1;
+			break;
+		}
+		again = credo_test_get_kc(test, t, base, &v);
+		KUNIT_EXPECT_PTR_NE_MSG(test, c, again, "set %d", i);
+		put_cred(again);
+	}
+	n = credo_table_misses(t);
+	again = credo_test_get_kc(test, t, base, &kc);
+	KUNIT_EXPECT_PTR_EQ(test, c, again);
+	KUNIT_EXPECT_EQ(test, n, credo_table_misses(t));
+	put_cred(again);
+	put_cred(c);
+	put_cred(first);
+	credo_table_destroy(t);
+	put_cred(base);
+}
+
+/*
+ * Above the bound, an identity looked up again between inserts survives a
+ * stream of one-off identities (with eviction by insertion order or at
+ * random it would go within a few inserts).
+ */
+static void credo_table_bound_keeps_hot(struct kunit *test)
+{
+	struct credo_table *t = credo_test_table(test, 4);
+	struct cred *base = credo_test_base(test);
+	const struct cred *hot, *c;
+	u32 uid;
+
+	hot = credo_test_get(test, t, base, 1000, NULL, 0);
+	put_cred(hot);
+	for (uid = 2000; uid < 2200; uid++) {
+		c = credo_test_get(test, t, base, uid, NULL, 0);
+		put_cred(c);
+		c = credo_test_get(test, t, base, 1000, NULL, 0);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, hot, c, "after uid %u", uid);
+		put_cred(c);
+		if (c != hot)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, 201L, credo_table_misses(t));
+	KUNIT_EXPECT_EQ(test, 200L, credo_table_hits(t));
+	KUNIT_EXPECT_LE(test, atomic_long_read(&t->entries), 4L);
+	KUNIT_EXPECT_EQ(test, 197L, atomic_long_read(&t->evictions));
+	credo_table_destroy(t);
+	put_cred(base);
+}
+
 static struct kunit_case credo_table_cases[] = {
 	KUNIT_CASE(credo_table_coalesces),
 	KUNIT_CASE(credo_table_keys_base),
 	KUNIT_CASE(credo_table_evicts_unused),
 	KUNIT_CASE(credo_table_bound),
+	KUNIT_CASE(credo_table_bound_keeps_hot),
+	KUNIT_CASE(credo_table_keys_fields),
 	KUNIT_CASE(credo_table_concurrent),
 	{}
 };
