@@ -56,6 +56,51 @@ int credo_cred_permitted(const struct cred *base)
 }
 EXPORT_SYMBOL_GPL(credo_cred_permitted);
 
+/*
+ * userns_may_setgroups() is not exported.  Its two conditions only change
+ * before the namespace's gid map is written, and a written map is final,
+ * so they are read here without its mutex.
+ */
+static bool credo_ns_may_setgroups(const struct user_namespace *ns)
+{
+	return READ_ONCE(ns->gid_map.nr_extents) != 0 &&
+	       (READ_ONCE(ns->flags) & USERNS_SETGROUPS_ALLOWED);
+}
+
+/**
+ * credo_groups_permitted - may the group list of @d replace @base's
+ * @base: the thread's own credentials
+ * @d: a validated descriptor
+ *
+ * A user namespace whose setgroups file says "deny" (the condition on which
+ * an unprivileged user may write its gid map) forbids setgroups(), because
+ * dropping a group could get around a permission that denies that group.
+ * credo honours it: in such a namespace an override keeps the thread's own
+ * group list.
+ *
+ * Return: 0, or -EPERM for a different list where setgroups() is denied.
+ */
+int credo_groups_permitted(const struct cred *base,
+			   const struct credo_desc *d)
+{
+	const struct group_info *gi = base->group_info;
+	unsigned int i, j;
+
+	if (base->user_ns == &init_user_ns ||
+	    credo_ns_may_setgroups(base->user_ns))
+		return 0;
+	/* Both sorted; setgroups() may have left repeats in @base's. */
+	for (i = 0, j = 0; i < gi->ngroups; i++) {
+		if (i && gid_eq(gi->gid[i], gi->gid[i - 1]))
+			continue;
+		if (j == d->ngroups || !gid_eq(gi->gid[i], d->groups[j]))
+			return -EPERM;
+		j++;
+	}
+	return j == d->ngroups ? 0 : -EPERM;
+}
+EXPORT_SYMBOL_GPL(credo_groups_permitted);
+
 static bool credo_subset(u64 a, u64 set)
 {
 	return !(a & ~set);

@@ -9,6 +9,8 @@ struct cred;
 struct credo_desc;
 
 int credo_cred_permitted(const struct cred *base);
+int credo_groups_permitted(const struct cred *base,
+			   const struct credo_desc *d);
 int credo_caps_check(const struct cred *base, const struct credo_desc *d);
 void credo_caps_derive(struct cred *new, const struct cred *base);
 const struct cred *credo_cred_build(const struct cred *base,

@@ -133,15 +133,20 @@ int credo_desc_copy_groups(const struct credo_cred *kc, struct credo_desc *d)
 }
 EXPORT_SYMBOL_GPL(credo_desc_copy_groups);
 
+/*
+ * The initial user namespace maps every id but (u32)-1 to itself, and the
+ * servers credo is for run there: reading ids in it needs no
+ * map_id_range_down() call per id and per group on every override.
+ */
 static int credo_map_uid(struct user_namespace *ns, u32 id, kuid_t *out)
 {
-	*out = make_kuid(ns, id);
+	*out = ns == &init_user_ns ? KUIDT_INIT(id) : make_kuid(ns, id);
 	return uid_valid(*out) ? 0 : -EINVAL;
 }
 
 static int credo_map_gid(struct user_namespace *ns, u32 id, kgid_t *out)
 {
-	*out = make_kgid(ns, id);
+	*out = ns == &init_user_ns ? KGIDT_INIT(id) : make_kgid(ns, id);
 	return gid_valid(*out) ? 0 : -EINVAL;
 }
 

@@ -218,7 +218,7 @@ int credo_override_from_user(struct credo_table *t, const void __user *uarg)
 	err = credo_desc_from_user(uarg, base->user_ns, &d);
 	if (err)
 		return err;
-	err = credo_cred_permitted(base);
+	err = credo_cred_permitted(base) ?: credo_groups_permitted(base, &d);
 	if (err)
 		goto out;
 	new = credo_table_get(t, base, &d);

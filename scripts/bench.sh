@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-CREDO_BUILD=${CREDO_BENCH_BUILD:-$CREDO_TOP/build/bench}
+CREDO_BUILD=$(realpath -m "${CREDO_BENCH_BUILD:-$CREDO_TOP/build/bench}")
 export CREDO_BUILD
 res=$CREDO_BUILD/results
 mkdir -p "$CREDO_BUILD"

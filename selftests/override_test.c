@@ -681,4 +681,125 @@ TEST_F(ovr, thread_exit_drops_override)
 	EXPECT_EQ(0u, g.flags & CREDO_CRED_OVERRIDDEN);
 }
 
+/* Writes @text to /proc/@pid/@file; 0 or -errno. */
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * The child side of userns_ids: in a user namespace whose ids 0-999 are
+ * 100000-100999 outside, override to uid 5/gid 6 and create @path; ids
+ * outside the map are EINVAL; with setgroups denied (@deny) the group list
+ * cannot change.  Returns 0 or the number of the failed step.
+ */
+static int userns_child(int fd, int ready, int go, const char *path, bool deny)
+{
+	__u32 seven = 7, big = 1000, gb[4];
+	struct credo_cred c, r;
+	char ch;
+
+	/* Start with no groups: under "deny" the list must stay what it is. */
+	if (raw_setgroups(0, NULL) || unshare(CLONE_NEWUSER))
+		return 1;
+	if (write(ready, "u", 1) != 1 || read(go, &ch, 1) != 1)
+		return 2;
+	credo_cred_init(&c, 5, 6, deny ? NULL : &seven, deny ? 0 : 1);
+	if (credo_override(fd, &c))
+		return 3;
+	if (create_file(path))
+		return 4;
+	if (credo_get(fd, &r, gb, 4) || r.uid != 5 || r.fsuid != 5 ||
+	    r.gid != 6 || r.fsgid != 6 || r.ngroups != (deny ? 0u : 1u) ||
+	    (!deny && gb[0] != 7))
+		return 5;
+	if (credo_revert(fd))
+		return 6;
+	credo_cred_init(&c, 1000, 6, NULL, 0);
+	if (credo_override(fd, &c) != -EINVAL)
+		return 7;
+	credo_cred_init(&c, 5, 1000, NULL, 0);
+	if (credo_override(fd, &c) != -EINVAL)
+		return 8;
+	credo_cred_init(&c, 5, 6, &big, 1);
+	if (credo_override(fd, &c) != -EINVAL)
+		return 9;
+	credo_cred_init(&c, 5, 6, &seven, 1);
+	if (credo_override(fd, &c) != (deny ? -EPERM : 0))
+		return 10;
+	credo_cred_init(&c, 5, 6, NULL, 0);
+	if (credo_override(fd, &c) || credo_revert(fd))
+		return 11;
+	return 0;
+}
+
+static void userns_ids(struct __test_metadata *_metadata, int fd,
+		       const char *dir, bool deny)
+{
+	char path[PATH_MAX + 32], ch;
+	int ready[2], go[2], status;
+	__u32 u = ~0u, g = ~0u;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "%s/userns-%s", dir, deny ? "deny" : "allow");
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(userns_child(fd, ready[1], go[0], path, deny));
+	ASSERT_EQ(1, read(ready[0], &ch, 1));
+	if (deny)
+		ASSERT_EQ(0, write_proc(child, "setgroups", "deny"));
+	ASSERT_EQ(0, write_proc(child, "uid_map", "0 100000 1000\n"));
+	ASSERT_EQ(0, write_proc(child, "gid_map", "0 100000 1000\n"));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("child failed at step %d (see userns_child())",
+		       WEXITSTATUS(status));
+	}
+	/* The initial namespace sees the ids the map gives. */
+	ASSERT_EQ(0, owner_of(path, &u, &g));
+	EXPECT_EQ(100005u, u);
+	EXPECT_EQ(100006u, g);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+/*
+ * Ids are read in the caller's own user namespace: a thread in a namespace
+ * mapping 0-999 to 100000-100999 that overrides to uid 5 creates files owned
+ * by 100005, GET reports 5, and ids outside the map are EINVAL.
+ */
+TEST_F(ovr, ids_read_in_callers_user_namespace)
+{
+	REQUIRE_ROOT();
+	userns_ids(_metadata, self->fd, self->pub, false);
+}
+
+/*
+ * Where the namespace's setgroups file says "deny" (so that an unprivileged
+ * map writer cannot drop groups), setgroups() is EPERM; an override that
+ * would change the group list is EPERM too, one that keeps it works.
+ */
+TEST_F(ovr, userns_setgroups_deny_keeps_groups)
+{
+	REQUIRE_ROOT();
+	userns_ids(_metadata, self->fd, self->pub, true);
+}
+
 TEST_HARNESS_MAIN
