@@ -7,7 +7,8 @@
  * Prints a readable report plus machine-readable lines "csv:NAME:a,b,c" that the host
  * turns into NAME.csv. Every time is the median of REPS timed runs (the best run is
  * printed too); runs of the methods compared in one table are interleaved so that noise
- * hits them alike. Phases: memory, requests, scaling, pairs, nocredo (raw ways with credo
+ * hits them alike. Phases: memory, requests, scaling, pairs (with dispatch, the cost of bare
+ * ioctls), nocredo (raw ways with credo
  * unloaded, then the lookup cost with a big table), and the opt-in profile; see
  * read_phases() and docs/performance.md.
  *
@@ -171,7 +172,12 @@ static void ganesha_back(void)
 
 /* ---- switch-and-back pairs --------------------------------------------------------- */
 
-enum method { M_HIT, M_MISS, M_SAMBA, M_GANESHA, M_FLOOR, NMETHOD };
+enum method {
+	M_HIT, M_MISS, M_SAMBA, M_GANESHA, M_FLOOR, NMETHOD,
+	/* Only in the dispatch table: what any ioctl costs before credo's work. */
+	M_NOTTY = NMETHOD,	/* two ioctls with a command credo does not know */
+	M_REVERTS,		/* two CREDO_IOC_REVERT with no override */
+};
 
 struct pair_job {
 	enum method m;
@@ -218,6 +224,18 @@ static void run_pairs(struct pair_job *j)
 		for (i = 0; i < j->n; i++) {
 			syscall(SYS_getppid);
 			syscall(SYS_getppid);
+		}
+		break;
+	case M_NOTTY:
+		for (i = 0; i < j->n; i++) {
+			ioctl(credo_fd, _IO(CREDO_IOC_MAGIC, 0x7f));
+			ioctl(credo_fd, _IO(CREDO_IOC_MAGIC, 0x7f));
+		}
+		break;
+	case M_REVERTS:
+		for (i = 0; i < j->n; i++) {
+			credo_revert();
+			credo_revert();
 		}
 		break;
 	default:
@@ -382,6 +400,43 @@ static void bench_pairs(void)
 	}
 	printf("(credo-miss: one measurement per group count, a fresh uid per pair, taken after "
 	       "the 100,000-identity row, i.e. with the table at max_entries)\n");
+}
+
+/*
+ * How far a switch through an ioctl can get towards the floor: two ioctls that credo
+ * refuses at once (ENOTTY), two REVERTs with nothing to revert (the ioctl plus one
+ * thread lookup), and the hit pair, against two getppid, interleaved, 0 groups.
+ */
+static void bench_dispatch(void)
+{
+	static const enum method ms[] = { M_FLOOR, M_NOTTY, M_REVERTS, M_HIT };
+	static const char *const names[] = { "floor", "ioctl-enotty", "revert-revert", "credo-hit" };
+	struct pair_job jobs[4];
+	double v[4][REPS];
+	unsigned int m, r;
+
+	if (ioctl(credo_fd, _IO(CREDO_IOC_MAGIC, 0x7f)) != -1 || errno != ENOTTY)
+		die("dispatch: an unknown command did not give ENOTTY");
+	for (m = 0; m < 4; m++) {
+		jobs[m] = (struct pair_job){ .m = ms[m], .ng = 0, .idents = 10 };
+		calibrate(&jobs[m]);
+	}
+	for (r = 0; r < REPS; r++)
+		for (m = 0; m < 4; m++) {
+			run_pairs_isolated(&jobs[m]);
+			v[m][r] = (double)jobs[m].ns / jobs[m].n;
+		}
+	printf("\n== what a pair of ioctls costs before credo's work, ns, median of %d ==\n", REPS);
+	printf("csv:dispatch:way,ns,min_ns,per_floor,min_per_min_floor\n");
+	for (m = 0; m < 4; m++) {
+		double med = median(v[m], REPS), fl = median(v[0], REPS);
+
+		printf("%-14s %8.0f  %6.2fx floor   (best run %.0f)\n", names[m], med, med / fl,
+		       v[m][0]);
+		printf("csv:dispatch:%s,%.0f,%.0f,%.3f,%.3f\n", names[m], med, v[m][0], med / fl,
+		       v[m][0] / v[0][0]);
+	}
+	fflush(stdout);
 }
 
 /* ---- where the time goes: ftrace function_graph of one pair of each kind ----------- */
@@ -1117,6 +1172,9 @@ int main(int argc, char **argv)
 		bench_scaling();
 	if (phase("pairs"))
 		bench_pairs();
+	/* Runs with the pairs, or alone (phase "dispatch"). */
+	if (phase("pairs") || phase("dispatch"))
+		bench_dispatch();
 	if (phase("profile"))
 		bench_profile();
 	printf("\ncredo-bench: table: entries %lu hits %lu misses %lu evictions %lu\n",

@@ -107,6 +107,16 @@ if req:
         out.append("\ncredo adds %s%% to the request (target <= 25%%); io_uring personality / credo = "
                    "%.2fx (target >= 1.4x).\n" % (s["credo_added_pct"], float(s["uring_pers_per_credo"])))
 
+disp = rows("dispatch")
+if disp:
+    out.append("### What a pair of ioctls costs before credo's work (0 groups, 10 identities)\n")
+    out.append("| way | ns | / floor | best run, ns | best / best floor |")
+    out.append("|---|---:|---:|---:|---:|")
+    for r in disp:
+        out.append("| %s | %s | %s | %s | %s |" % (r["way"], r["ns"], f2(float(r["per_floor"])),
+                                                 r["min_ns"], f2(float(r["min_per_min_floor"]))))
+    out.append("")
+
 sc = rows("scaling")
 if sc:
     out.append("### Scaling (16 groups, 10 identities per thread)\n")

@@ -7,28 +7,39 @@
  */
 #include <linux/atomic.h>
 #include <linux/kobject.h>
+#include <linux/percpu.h>
 #include <linux/sysfs.h>
 
 #include "stats.h"
 #include "table.h"
 
-static atomic_long_t credo_live_overrides = ATOMIC_LONG_INIT(0);
+/*
+ * Every override and revert counts, on whichever CPU: per CPU, so that
+ * threads switching on different CPUs do not share a cache line for it.
+ */
+static DEFINE_PER_CPU(long, credo_live_overrides);
 static struct credo_table *credo_stats_table;
 static struct kobject *credo_kobj;
 
 void credo_stats_live_inc(void)
 {
-	atomic_long_inc(&credo_live_overrides);
+	this_cpu_inc(credo_live_overrides);
 }
 
+/* Also from the exit_creds() probe, in softirq context: this_cpu_dec() is irq-safe. */
 void credo_stats_live_dec(void)
 {
-	atomic_long_dec(&credo_live_overrides);
+	this_cpu_dec(credo_live_overrides);
 }
 
 long credo_stats_live(void)
 {
-	return atomic_long_read(&credo_live_overrides);
+	long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(credo_live_overrides, cpu);
+	return n;
 }
 
 static ssize_t credo_show(char *buf, atomic_long_t *counter)
