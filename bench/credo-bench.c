@@ -282,14 +282,28 @@ static void run_pairs_isolated(struct pair_job *j)
 	pthread_join(t, NULL);
 }
 
+/*
+ * Pairs per timed run, so that a run lasts about RUN_NS. One stalled calibration run
+ * (the host descheduled the vCPU) would make every later run of the job far too short,
+ * so the count is checked with runs of its own and raised until one of them is long
+ * enough.
+ */
 static void calibrate(struct pair_job *j)
 {
+	int check;
+
 	for (j->n = 16;; j->n *= 2) {
 		run_pairs_isolated(j);
 		if (j->ns >= RUN_NS / 2 || j->n >= (1ULL << 30))
 			break;
 	}
 	j->n = j->n * RUN_NS / (j->ns ? j->ns : 1) + 1;
+	for (check = 0; check < 3; check++) {
+		run_pairs_isolated(j);
+		if (j->ns >= RUN_NS / 2)
+			break;
+		j->n = j->n * RUN_NS / (j->ns ? j->ns : 1) + 1;
+	}
 }
 
 static double measure_median(struct pair_job *j, int reps, double *min)
