@@ -18,6 +18,9 @@ cp "$CREDO_TOP/Kbuild" "$out/"
 (cd "$CREDO_TOP" && find module uapi -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
 	xargs -0 cp --parents -t "$out")
 log=$out/build.log
+# The compat override (module/Kbuild) goes on make's command line: a chroot build runs with a
+# clean environment.
+[ -z "${CREDO_FORCE_CRED_API:-}" ] || set -- "$@" "CREDO_FORCE_CRED_API=$CREDO_FORCE_CRED_API"
 say "module for $name: make -C $kdir W=1 $*"
 case $kdir in
 chroot:*) build() { "$CREDO_TOP/scripts/stock-kernels.sh" build "${kdir#chroot:}" "$out" "$log" "$@" >/dev/null 2>&1; } ;;

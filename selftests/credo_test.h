@@ -65,6 +65,21 @@ static void __attribute__((constructor)) credo_record_start_euid(void)
 		     credo_start_euid);					\
 } while (0)
 
+/*
+ * One descriptor of /dev/credo per test process, opened by the first
+ * REQUIRE_CREDO() (the harness forks every test from a parent that never
+ * opens it).
+ */
+static int dev_fd __attribute__((unused)) = -1;
+
+#define REQUIRE_CREDO() do {						\
+	if (geteuid() != 0)						\
+		SKIP(return, "needs root to open /dev/credo (0600)");	\
+	if (dev_fd < 0)							\
+		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
+	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
+} while (0)
+
 /* ---- ioctl wrappers: 0 or -errno ---------------------------------------- */
 
 static inline int credo_open(void)
@@ -327,6 +342,71 @@ static inline long long credo_counter(const char *name)
 	if (errno || end == buf || (*end && *end != '\n') || v < 0)
 		return -1;
 	return v;
+}
+
+static inline long counter(const char *name)
+{
+	return (long)credo_counter(name);
+}
+
+/*
+ * Waits up to 5 s for live_overrides to be at most @want.  A thread that
+ * dies overridden ends its override when its task_struct is freed, after an
+ * RCU grace period; threads of an earlier test may still be ending theirs,
+ * so the count may also fall below the start.  0, or -1 if it stays above.
+ */
+static inline int credo_wait_live(long want)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		long live = counter("live_overrides");
+
+		if (live >= 0 && live <= want)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* struct cred's slab cache: "cred_jar" up to 6.x, "cred" in 7.3 (KMEM_CACHE()). */
+static inline const char *credo_cred_cache(void)
+{
+	return access("/sys/kernel/slab/cred_jar", F_OK) ? "cred" : "cred_jar";
+}
+
+/*
+ * Active cred objects as the brief counts them (boot with slab_nomerge):
+ * one second for an RCU grace period, a shrink of the cache (else SLUB
+ * counts the free objects of per-CPU slabs as in use), then /proc/slabinfo.
+ * -1 if unreadable, -2 if the shrink failed.
+ */
+static inline long credo_cred_objects(void)
+{
+	const char *cache = credo_cred_cache();
+	size_t len = strlen(cache);
+	char line[512], path[96];
+	long active = -1;
+	FILE *f;
+	int fd;
+
+	sleep(1);
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			active = -2;
+		close(fd);
+	}
+	f = fopen("/proc/slabinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, cache, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%ld", &active) == 1)
+			break;
+	fclose(f);
+	return active;
 }
 
 /*

@@ -32,24 +32,9 @@
 #define FUZZ_SECONDS	30
 #define BIG_GROUPS	65536
 
-static int dev_fd = -1;
 static volatile int stop;
 static char *page_pair;		/* one RW page, then one PROT_NONE page */
 static long page_size;
-
-#define REQUIRE_CREDO() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to open /dev/credo (0600)");	\
-	if (dev_fd < 0)							\
-		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
-	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
-} while (0)
-
-/* The sysfs counters, through the shared helper. */
-static long counter(const char *name)
-{
-	return (long)credo_counter(name);
-}
 
 struct fuzzer {
 	pthread_t thread;

@@ -25,14 +25,7 @@
 
 #define UID 6001
 
-static int dev_fd = -1;
 static char dir[64];
-
-/* The sysfs counters, through the shared helper. */
-static long counter(const char *name)
-{
-	return (long)credo_counter(name);
-}
 
 static int override_to(__u32 uid)
 {

@@ -31,78 +31,6 @@
 /* Objects that may come and go meanwhile: the test's own table entry and kernel noise. */
 #define LEAK_SLACK	8
 
-static int dev_fd = -1;
-
-#define REQUIRE_CREDO() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to open /dev/credo (0600)");	\
-	if (dev_fd < 0)							\
-		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
-	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
-} while (0)
-
-/* The sysfs counters, through the shared helper. */
-static long counter(const char *name)
-{
-	return (long)credo_counter(name);
-}
-
-static int wait_live(long want)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		long live = counter("live_overrides");
-
-		/*
-		 * Threads of an earlier test may still be ending theirs (a task is freed after an
-		 * RCU grace period), so the count may fall below the start; it must not stay above.
-		 */
-		if (live >= 0 && live <= want)
-			return 0;
-		usleep(10000);
-	}
-	return -1;
-}
-
-/*
- * The slab cache of struct cred: "cred_jar" up to 6.x, "cred" once kernel/cred.c switched to
- * KMEM_CACHE() (7.3 has "cred").
- */
-static const char *cred_cache(void)
-{
-	return access("/sys/kernel/slab/cred_jar", F_OK) ? "cred" : "cred_jar";
-}
-
-/* Active cred objects, after an RCU grace period and a shrink of the cache; -1 if unreadable. */
-static long cred_objects(void)
-{
-	const char *cache = cred_cache();
-	size_t len = strlen(cache);
-	char line[512], path[96];
-	long active = -1;
-	FILE *f;
-	int fd;
-
-	sleep(1);
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	fd = open(path, O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			active = -2;
-		close(fd);
-	}
-	f = fopen("/proc/slabinfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, cache, len) && line[len] == ' ' &&
-		    sscanf(line + len, "%ld", &active) == 1)
-			break;
-	fclose(f);
-	return active;
-}
-
 static int override_to(__u32 uid)
 {
 	__u32 groups[2] = { uid, 100 };
@@ -151,18 +79,18 @@ TEST_F_TIMEOUT(lifecycle, threads_exiting_overridden_leak_no_cred, LONG_TIMEOUT)
 	ASSERT_EQ(0, pthread_create(&t, NULL, override_and_exit, NULL));
 	ASSERT_EQ(0, pthread_join(t, &ret));
 	ASSERT_EQ(NULL, ret);
-	ASSERT_EQ(0, wait_live(live0));
-	before = cred_objects();
-	ASSERT_LT(0, before) TH_LOG("cannot read %s from /proc/slabinfo (slab_nomerge?)", cred_cache());
+	ASSERT_EQ(0, credo_wait_live(live0));
+	before = credo_cred_objects();
+	ASSERT_LT(0, before) TH_LOG("cannot read %s from /proc/slabinfo (slab_nomerge?)", credo_cred_cache());
 	for (i = 0; i < LEAK_THREADS; i++) {
 		ASSERT_EQ(0, pthread_create(&t, NULL, override_and_exit, NULL));
 		ASSERT_EQ(0, pthread_join(t, &ret));
 		ASSERT_EQ(NULL, ret);
 	}
-	ASSERT_EQ(0, wait_live(live0)) TH_LOG("live_overrides stayed at %ld",
+	ASSERT_EQ(0, credo_wait_live(live0)) TH_LOG("live_overrides stayed at %ld",
 					      counter("live_overrides"));
-	after = cred_objects();
-	TH_LOG("%s: %ld objects before, %ld after %d threads", cred_cache(), before, after,
+	after = credo_cred_objects();
+	TH_LOG("%s: %ld objects before, %ld after %d threads", credo_cred_cache(), before, after,
 	       LEAK_THREADS);
 	EXPECT_LE(after, before + LEAK_SLACK);
 }
@@ -175,14 +103,14 @@ TEST_F_TIMEOUT(lifecycle, override_revert_cycles_leak_no_cred, LONG_TIMEOUT)
 	REQUIRE_CREDO();
 	ASSERT_EQ(0, override_to(5001));
 	ASSERT_EQ(0, ioctl(dev_fd, CREDO_IOC_REVERT));
-	before = cred_objects();
+	before = credo_cred_objects();
 	ASSERT_LT(0, before);
 	for (i = 0; i < LEAK_CYCLES; i++) {
 		ASSERT_EQ(0, override_to(5001 + (i & 1)));
 		ASSERT_EQ(0, ioctl(dev_fd, CREDO_IOC_REVERT));
 	}
-	after = cred_objects();
-	TH_LOG("%s: %ld objects before, %ld after %d cycles", cred_cache(), before, after,
+	after = credo_cred_objects();
+	TH_LOG("%s: %ld objects before, %ld after %d cycles", credo_cred_cache(), before, after,
 	       LEAK_CYCLES);
 	/* The one new identity (5002) adds its entry; nothing else may stay. */
 	EXPECT_LE(after, before + 1 + LEAK_SLACK);
@@ -226,6 +154,57 @@ static int run(const char *prog, const char *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/*
+ * An identity in use by a thread is never evicted, whatever drives eviction:
+ * the thread's ->cred slot holds a reference of its own, so the entry's cred
+ * is not used by the table only.  The shrinker (vm.drop_caches=2) evicts the
+ * other unused entries; a second thread of the process then asks for the
+ * held identity and must get it from the table (a hit).  Built for the wrong
+ * generation of override_creds()'s reference rules (compat.h), the module
+ * would leave the slot without a reference and the entry would go here.
+ */
+TEST_F_TIMEOUT(lifecycle, identity_in_use_is_never_evicted, LONG_TIMEOUT)
+{
+	long hits, misses, evictions, live0;
+	struct holder h;
+	pthread_t t;
+	void *ret;
+	char c;
+	int fd;
+
+	REQUIRE_CREDO();
+	live0 = counter("live_overrides");
+	ASSERT_EQ(0, pipe(h.go));
+	ASSERT_EQ(0, pipe(h.done));
+	ASSERT_EQ(0, pthread_create(&t, NULL, hold_override, &h));
+	ASSERT_EQ(1, read(h.done[0], &c, 1));
+	evictions = counter("evictions");
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("drop_caches: %s", strerror(errno));
+	EXPECT_EQ(2, write(fd, "2\n", 2));
+	close(fd);
+	TH_LOG("the shrinker evicted %ld entries, %ld left", counter("evictions") - evictions,
+	       counter("entries"));
+	EXPECT_LE(1L, counter("entries"));
+
+	hits = counter("hits");
+	misses = counter("misses");
+	EXPECT_EQ(0, override_to(5003));
+	EXPECT_EQ(0, ioctl(dev_fd, CREDO_IOC_REVERT));
+	EXPECT_EQ(misses, counter("misses")) TH_LOG("the identity held by a thread was evicted");
+	EXPECT_EQ(hits + 1, counter("hits"));
+
+	/* The holder exits overridden: its end is accounted for. */
+	ASSERT_EQ(1, write(h.go[1], "x", 1));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	EXPECT_EQ(NULL, ret);
+	EXPECT_EQ(0, credo_wait_live(live0));
+	close(h.go[0]);
+	close(h.go[1]);
+	close(h.done[0]);
+	close(h.done[1]);
+}
+
 /* Runs last: it unloads the module and loads it again through the device node. */
 TEST_F_TIMEOUT(lifecycle, unload_refused_while_overridden_then_autoload, LONG_TIMEOUT)
 {
@@ -255,7 +234,7 @@ TEST_F_TIMEOUT(lifecycle, unload_refused_while_overridden_then_autoload, LONG_TI
 	ASSERT_EQ(1, write(h.go[1], "x", 1));
 	ASSERT_EQ(0, pthread_join(t, &ret));
 	ASSERT_EQ(NULL, ret);
-	ASSERT_EQ(0, wait_live(0));
+	ASSERT_EQ(0, credo_wait_live(0));
 	ASSERT_EQ(0, delete_credo());
 	EXPECT_NE(0, access("/sys/kernel/credo/entries", F_OK));
 

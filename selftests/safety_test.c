@@ -37,22 +37,7 @@
 #define TARGET_UID 4242
 #define TARGET_GID 4243
 
-static int dev_fd = -1;
 static const char *self_exe;
-
-#define REQUIRE_CREDO() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to open /dev/credo (0600)");	\
-	if (dev_fd < 0)							\
-		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
-	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
-} while (0)
-
-/* The sysfs counters, through the shared helper. */
-static long counter(const char *name)
-{
-	return (long)credo_counter(name);
-}
 
 static int override_to(__u32 uid, __u32 gid)
 {
@@ -90,25 +75,6 @@ static long proc_uid(pid_t pid, pid_t tid)
 			break;
 	fclose(f);
 	return uid;
-}
-
-static int wait_live(long want)
-{
-	int i;
-
-	/* A dead thread's credentials are put when its task_struct goes, after an RCU grace. */
-	for (i = 0; i < 300; i++) {
-		long live = counter("live_overrides");
-
-		/*
-		 * Threads of an earlier test may still be ending theirs (a task is freed after an
-		 * RCU grace period), so the count may fall below the start; it must not stay above.
-		 */
-		if (live >= 0 && live <= want)
-			return 0;
-		usleep(10000);
-	}
-	return -1;
 }
 
 /*
@@ -629,7 +595,7 @@ TEST(glibc_setuid_from_another_thread_aborts_the_process)
 	if (WIFSIGNALED(status))
 		EXPECT_EQ(SIGABRT, WTERMSIG(status));
 	/* The module is intact and the overriding thread's end was accounted for. */
-	EXPECT_EQ(0, wait_live(live0));
+	EXPECT_EQ(0, credo_wait_live(live0));
 }
 
 /*
@@ -702,7 +668,7 @@ TEST(landlock_tsync_refused_while_a_thread_is_overridden)
 	live0 = counter("live_overrides");
 	status = in_child(tsync_child, msg, sizeof(msg));
 	/* The child's parked thread may die overridden: its end is accounted for. */
-	EXPECT_EQ(0, wait_live(live0));
+	EXPECT_EQ(0, credo_wait_live(live0));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
 		TH_LOG("not applicable: %s", msg);
 		return;
@@ -815,7 +781,7 @@ TEST(thread_exit_while_overridden_ends_the_override)
 		ASSERT_EQ(0, pthread_join(t, &ret));
 		ASSERT_EQ(NULL, ret);
 	}
-	EXPECT_EQ(0, wait_live(live0)) TH_LOG("live_overrides %ld, expected %ld",
+	EXPECT_EQ(0, credo_wait_live(live0)) TH_LOG("live_overrides %ld, expected %ld",
 					      counter("live_overrides"), live0);
 }
 
@@ -958,7 +924,7 @@ TEST(execve_runs_the_program_as_the_override_identity)
 	EXPECT_EQ(TARGET_UID, uid);
 	EXPECT_EQ(TARGET_UID, euid);
 	EXPECT_EQ(0, flags & CREDO_CRED_OVERRIDDEN);
-	EXPECT_EQ(0, wait_live(live0));
+	EXPECT_EQ(0, credo_wait_live(live0));
 }
 
 static int report_ids_main(int fd)

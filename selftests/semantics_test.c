@@ -26,21 +26,13 @@
 #include <linux/io_uring.h>
 
 #include "credo_harness.h"
+#include "credo_test.h"
 
 #define TARGET_UID 4242
 #define TARGET_GID 4243
 
 extern char **environ;
 
-static int dev_fd = -1;
-
-#define REQUIRE_CREDO() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to open /dev/credo (0600)");	\
-	if (dev_fd < 0)							\
-		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
-	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
-} while (0)
 
 static int override_to(__u32 uid, __u32 gid)
 {
@@ -289,41 +281,6 @@ TEST(files_opened_while_overridden_belong_to_the_override_identity)
 	rmdir(dir);
 }
 
-/* struct cred's slab cache: "cred_jar" up to 6.x, "cred" in 7.3 (KMEM_CACHE()). */
-static const char *cred_cache(void)
-{
-	return access("/sys/kernel/slab/cred_jar", F_OK) ? "cred" : "cred_jar";
-}
-
-/* Active cred objects, after an RCU grace period and a shrink of the cache; -1 if unreadable. */
-static long cred_objects(void)
-{
-	char line[512], path[96], prefix[32];
-	long active = -1;
-	size_t plen;
-	FILE *f;
-	int fd;
-
-	usleep(200000);
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cred_cache());
-	snprintf(prefix, sizeof(prefix), "%s ", cred_cache());
-	plen = strlen(prefix);
-	fd = open(path, O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			active = -2;
-		close(fd);
-	}
-	f = fopen("/proc/slabinfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, prefix, plen) && sscanf(line + plen, "%ld", &active) == 1)
-			break;
-	fclose(f);
-	return active;
-}
-
 #define FILE_THREADS	64
 
 static void *open_one(void *arg)
@@ -350,7 +307,7 @@ TEST(files_of_many_threads_share_one_coalesced_cred)
 	int i;
 
 	REQUIRE_CREDO();
-	before = cred_objects();
+	before = credo_cred_objects();
 	if (before < 0)
 		SKIP(return, "cred_jar is not readable in /proc/slabinfo");
 	for (i = 0; i < FILE_THREADS; i++) {
@@ -363,7 +320,7 @@ TEST(files_of_many_threads_share_one_coalesced_cred)
 		ASSERT_LE(0, fds[i]);
 	}
 	sleep(1);
-	after = cred_objects();
+	after = credo_cred_objects();
 	TH_LOG("cred objects: %ld before, %ld with %d files open", before, after, FILE_THREADS);
 	EXPECT_GT(before + FILE_THREADS / 4, after);
 	for (i = 0; i < FILE_THREADS; i++)
@@ -456,16 +413,17 @@ static void *uring_overridden(void *arg)
 	return NULL;
 }
 
-static long owner_of(const char *dir, const char *name)
+/* The owner of @dir/@name, which is removed; -1 if it does not exist. */
+static long take_owner(const char *dir, const char *name)
 {
 	char path[256];
-	struct stat st;
+	__u32 uid = 0, gid = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (stat(path, &st))
+	if (owner_of(path, &uid, &gid))
 		return -1;
 	unlink(path);
-	return st.st_uid;
+	return uid;
 }
 
 /*
@@ -496,9 +454,9 @@ TEST(io_uring_requests_run_as_the_submitters_override)
 	ASSERT_LE(0, u.res_inline) TH_LOG("inline openat: %s", strerror(-u.res_inline));
 	ASSERT_LE(0, u.res_async) TH_LOG("async openat: %s", strerror(-u.res_async));
 	ASSERT_LE(0, u.res_after) TH_LOG("openat after revert: %s", strerror(-u.res_after));
-	EXPECT_EQ(TARGET_UID, owner_of(dir, "inline"));
-	EXPECT_EQ(TARGET_UID, owner_of(dir, "async"));
-	EXPECT_EQ(0, owner_of(dir, "after"));
+	EXPECT_EQ(TARGET_UID, take_owner(dir, "inline"));
+	EXPECT_EQ(TARGET_UID, take_owner(dir, "async"));
+	EXPECT_EQ(0, take_owner(dir, "after"));
 	close(u.res_inline);
 	close(u.res_async);
 	close(u.res_after);

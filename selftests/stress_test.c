@@ -37,23 +37,8 @@
 #define UID_BASE		100000
 #define GID_BASE		200000
 
-static int dev_fd = -1;
 static volatile int stop;
 static char stress_dir[] = "/tmp/credo-stress-XXXXXX";
-
-#define REQUIRE_CREDO() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to open /dev/credo (0600)");	\
-	if (dev_fd < 0)							\
-		dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);	\
-	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));	\
-} while (0)
-
-/* The sysfs counters, through the shared helper. */
-static long counter(const char *name)
-{
-	return (long)credo_counter(name);
-}
 
 struct counters {
 	long entries, hits, misses, evictions, live;
