@@ -40,6 +40,11 @@ struct credo_thread {
 	struct hlist_node node;
 	struct task_struct *task;
 	bool overridden;	/* holds a module reference, counts as live */
+	/*
+	 * While overridden: the thread's own cred, with the reference ->cred
+	 * held on it before the override; revert puts both back in place.
+	 */
+	const struct cred *own;
 	struct rcu_head rcu;
 };
 
@@ -78,6 +83,7 @@ static struct credo_thread *credo_thread_add(void)
 static void credo_thread_ended(struct credo_thread *th)
 {
 	th->overridden = false;
+	th->own = NULL;
 	credo_stats_live_dec();
 	module_put(THIS_MODULE);
 }
@@ -90,7 +96,9 @@ static bool credo_thread_end(void)
 	if (!th || !th->overridden)
 		return false;
 	if (current_cred() != current_real_cred())
-		credo_revert_override();
+		credo_revert_override(th->own);
+	else
+		put_cred(th->own);	/* nothing reverts behind credo's back */
 	credo_thread_ended(th);
 	return true;
 }
@@ -109,7 +117,8 @@ int credo_thread_install(const struct cred *new)
 	struct credo_thread *th = credo_thread_find(current);
 
 	if (th && th->overridden) {
-		credo_install_override(new);
+		/* Replaced, not stacked: the previous override's slot reference goes. */
+		put_cred(credo_install_override(new));
 		return 0;
 	}
 	if (current_cred() != current_real_cred()) {
@@ -126,7 +135,7 @@ int credo_thread_install(const struct cred *new)
 	th->overridden = true;
 	__module_get(THIS_MODULE);
 	credo_stats_live_inc();
-	credo_install_override(new);
+	th->own = credo_install_override(new);
 	return 0;
 }
 
@@ -171,8 +180,11 @@ void credo_thread_exited(struct task_struct *tsk)
 	spin_lock_irqsave(&credo_threads_lock, flags);
 	hash_del_rcu(&th->node);
 	spin_unlock_irqrestore(&credo_threads_lock, flags);
-	if (th->overridden)
+	if (th->overridden) {
+		/* Before exit_creds() puts both slots; ->real_cred still holds it. */
+		put_cred(th->own);
 		credo_thread_ended(th);
+	}
 	kfree_rcu(th, rcu);
 }
 

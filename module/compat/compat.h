@@ -46,18 +46,29 @@
  * what exit_creds() puts, so a thread that dies overridden leaks nothing.
  * Both wrappers go through override_creds()/revert_creds() so the
  * CONFIG_DEBUG_CREDENTIALS subscriber counts of old kernels stay right.
+ *
+ * credo_install_override() hands the previous ->cred back with its slot's
+ * reference, and credo_revert_override() takes that reference back: the
+ * thread's own cred, which every thread of a server shares, is not
+ * referenced and released on every switch.
  */
 #ifdef COMPAT_REVERT_CREDS_RETURNS_OVERRIDE
-/* Consumes the caller's reference on @new; puts the previous override. */
-static inline void credo_install_override(const struct cred *new)
+/*
+ * Makes @new ->cred, consuming the caller's reference on it.  Returns the
+ * previous ->cred with the reference its slot held, now the caller's.
+ */
+static inline const struct cred *credo_install_override(const struct cred *new)
 {
-	put_cred(override_creds(new));
+	return override_creds(new);
 }
 
-/* Back to ->real_cred; drops the override's slot reference. */
-static inline void credo_revert_override(void)
+/*
+ * Makes @old ->cred again, consuming the caller's reference on it (the one
+ * credo_install_override() returned); drops the override's slot reference.
+ */
+static inline void credo_revert_override(const struct cred *old)
 {
-	put_cred(revert_creds(get_cred(current_real_cred())));
+	put_cred(revert_creds(old));
 }
 
 /*
@@ -74,17 +85,17 @@ static inline void credo_scoped_revert(const struct cred *old)
 	revert_creds(old);
 }
 #else
-static inline void credo_install_override(const struct cred *new)
+static inline const struct cred *credo_install_override(const struct cred *new)
 {
 	const struct cred *old = override_creds(new);
 
 	put_cred(new);
-	put_cred(old);
+	return old;
 }
 
-static inline void credo_revert_override(void)
+static inline void credo_revert_override(const struct cred *old)
 {
-	revert_creds(get_cred(current_real_cred()));
+	revert_creds(old);
 }
 
 static inline const struct cred *credo_scoped_override(const struct cred *c)

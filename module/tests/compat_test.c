@@ -15,30 +15,41 @@ static void credo_override_refs(struct kunit *test)
 	long real_usage = credo_cred_usage(real);
 	struct cred *a = credo_test_base(test);
 	struct cred *b = credo_test_base(test);
+	const struct cred *own, *prev;
 
 	KUNIT_ASSERT_PTR_EQ(test, current_cred(), real);
 
-	/* The slot takes over one of our two references on a. */
+	/*
+	 * The slot takes over one of our two references on a; the thread's own
+	 * cred comes back with the reference its slot held, so its count stays.
+	 */
 	get_cred(a);
-	credo_install_override(a);
+	own = credo_install_override(a);
+	KUNIT_EXPECT_PTR_EQ(test, own, real);
 	KUNIT_EXPECT_PTR_EQ(test, current_cred(), (const struct cred *)a);
 	KUNIT_EXPECT_PTR_EQ(test, current_real_cred(), real);
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(a));
-	KUNIT_EXPECT_EQ(test, real_usage - 1, credo_cred_usage(real));
+	KUNIT_EXPECT_EQ(test, real_usage, credo_cred_usage(real));
 
-	/* Replacing: b's only reference moves in, a's slot reference is put. */
+	/* Replacing: b's reference moves in, a comes back with its slot's. */
 	get_cred(b);
-	credo_install_override(b);
+	prev = credo_install_override(b);
+	KUNIT_EXPECT_PTR_EQ(test, prev, (const struct cred *)a);
 	KUNIT_EXPECT_PTR_EQ(test, current_cred(), (const struct cred *)b);
+	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(a));
+	put_cred(prev);
 	KUNIT_EXPECT_EQ(test, 1L, credo_cred_usage(a));
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(b));
 
-	/* Reinstalling the same cred changes no count. */
+	/* Reinstalling the same cred changes no count once the old one is put. */
 	get_cred(b);
-	credo_install_override(b);
+	prev = credo_install_override(b);
+	KUNIT_EXPECT_PTR_EQ(test, prev, (const struct cred *)b);
+	put_cred(prev);
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(b));
 
-	credo_revert_override();
+	/* Revert takes back the reference install handed out. */
+	credo_revert_override(own);
 	KUNIT_EXPECT_PTR_EQ(test, current_cred(), real);
 	KUNIT_EXPECT_EQ(test, 1L, credo_cred_usage(b));
 	KUNIT_EXPECT_EQ(test, real_usage, credo_cred_usage(real));
