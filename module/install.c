@@ -98,7 +98,7 @@ static bool credo_thread_end(void)
 	if (current_cred() != current_real_cred())
 		credo_revert_override(th->own);
 	else
-		put_cred(th->own);	/* nothing reverts behind credo's back */
+		put_cred(th->own);	/* a stale node: see credo_thread_install() */
 	credo_thread_ended(th);
 	return true;
 }
@@ -117,9 +117,18 @@ int credo_thread_install(const struct cred *new)
 	struct credo_thread *th = credo_thread_find(current);
 
 	if (th && th->overridden) {
-		/* Replaced, not stacked: the previous override's slot reference goes. */
-		put_cred(credo_install_override(new));
-		return 0;
+		if (current_cred() != current_real_cred()) {
+			/* Replaced, not stacked: the previous override's slot reference goes. */
+			put_cred(credo_install_override(new));
+			return 0;
+		}
+		/*
+		 * Not overridden after all: the node of a freed task whose
+		 * exit_creds() probe was missed, now found by a task at the same
+		 * address.  Settle what it held, then start afresh.
+		 */
+		put_cred(th->own);
+		credo_thread_ended(th);
 	}
 	if (current_cred() != current_real_cred()) {
 		put_cred(new);

@@ -35,6 +35,8 @@
 #include <linux/securebits.h>
 #include <linux/credo.h>
 
+#include "proc_ids.h"
+
 #ifndef CREDO_DEV
 #define CREDO_DEV	"/dev/credo"
 #endif
@@ -122,6 +124,16 @@ static inline void credo_cred_init(struct credo_cred *c, __u32 uid, __u32 gid,
 	c->gid = c->egid = c->sgid = c->fsgid = gid;
 	c->ngroups = ngroups;
 	c->groups = (uintptr_t)groups;
+}
+
+/* Overrides the calling thread through dev_fd (REQUIRE_CREDO()); 0 or -errno. */
+static inline int credo_override_as(__u32 uid, __u32 gid, const __u32 *groups,
+				    __u32 ngroups)
+{
+	struct credo_cred c;
+
+	credo_cred_init(&c, uid, gid, groups, ngroups);
+	return credo_override(dev_fd, &c);
 }
 
 static inline void credo_cred_caps(struct credo_cred *c, __u64 eff, __u64 perm,
@@ -416,33 +428,10 @@ static inline long credo_cred_objects(void)
 static inline int proc_status_ids(pid_t tid, const char *key, __u32 *out,
 				  int max)
 {
-	char path[128], line[4096];
-	size_t klen = strlen(key);
-	int n = -ENOENT;
-	FILE *f;
+	char path[128];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + klen, *end;
-
-		if (strncmp(line, key, klen))
-			continue;
-		n = 0;
-		while (n < max) {
-			unsigned long v = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			out[n++] = (__u32)v;
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return n;
+	return proc_status_numbers(path, key, out, max);
 }
 
 /* ---- files ------------------------------------------------------------------ */

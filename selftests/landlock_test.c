@@ -29,13 +29,7 @@ static char dir[64];
 
 static int override_to(__u32 uid)
 {
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-		.gid = uid, .egid = uid, .sgid = uid, .fsgid = uid,
-	};
-
-	return ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c) ? -errno : 0;
+	return credo_override_as(uid, uid, NULL, 0);
 }
 
 /* Deny reading files anywhere for the calling thread (and what it creates later). */

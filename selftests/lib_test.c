@@ -22,6 +22,7 @@
 
 #include "credo.h"
 #include "lib_users.h"
+#include "proc_ids.h"
 #include "credo_harness.h"
 
 #define REQUIRE_ROOT() do {						\
@@ -62,33 +63,10 @@ static void expect_thread_ids(struct __test_metadata *_metadata,
 /* Reads "Key:" numbers of /proc/PID/status; returns the count or -errno. */
 static int proc_ids(pid_t pid, const char *key, unsigned int *out, int max)
 {
-	char path[64], line[4096];
-	size_t klen = strlen(key);
-	int n = -ENOENT;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + klen, *end;
-
-		if (strncmp(line, key, klen))
-			continue;
-		n = 0;
-		while (n < max) {
-			unsigned long v = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			out[n++] = (unsigned int)v;
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return n;
+	return proc_status_numbers(path, key, out, max);
 }
 
 /* The ids of a spawned child (it sleeps), checked through /proc, then reaped. */

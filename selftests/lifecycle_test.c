@@ -34,14 +34,8 @@
 static int override_to(__u32 uid)
 {
 	__u32 groups[2] = { uid, 100 };
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-		.gid = uid, .egid = uid, .sgid = uid, .fsgid = uid,
-		.ngroups = 2, .groups = (unsigned long)groups,
-	};
 
-	return ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c) ? -errno : 0;
+	return credo_override_as(uid, uid, groups, 2);
 }
 
 /* The harness's default of 30 s is too short for 10,000 threads under emulation. */

@@ -41,15 +41,7 @@ static const char *self_exe;
 
 static int override_to(__u32 uid, __u32 gid)
 {
-	__u32 groups[1] = { gid };
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-		.gid = gid, .egid = gid, .sgid = gid, .fsgid = gid,
-		.ngroups = 1, .groups = (unsigned long)groups,
-	};
-
-	return ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c) ? -errno : 0;
+	return credo_override_as(uid, gid, &gid, 1);
 }
 
 static int get_state(struct credo_cred *c)

@@ -36,15 +36,7 @@ extern char **environ;
 
 static int override_to(__u32 uid, __u32 gid)
 {
-	__u32 groups[1] = { gid };
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-		.gid = gid, .egid = gid, .sgid = gid, .fsgid = gid,
-		.ngroups = 1, .groups = (unsigned long)groups,
-	};
-
-	return ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c) ? -errno : 0;
+	return credo_override_as(uid, gid, &gid, 1);
 }
 
 static int revert(void)
