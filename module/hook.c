@@ -25,6 +25,7 @@
 #include <linux/errno.h>
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/printk.h>
 #include <linux/ptrace.h>
 #include <linux/string.h>
@@ -121,6 +122,7 @@ fail:
 	h->nr_hooked = 0;
 	return err;
 }
+EXPORT_SYMBOL_GPL(credo_hook_register);
 
 void credo_hook_unregister(struct credo_hook *h)
 {
@@ -130,3 +132,4 @@ void credo_hook_unregister(struct credo_hook *h)
 	credo_hook_clear(h);
 	h->nr_hooked = 0;
 }
+EXPORT_SYMBOL_GPL(credo_hook_unregister);
