@@ -573,6 +573,32 @@ TEST_F(spawn, rlimit_nproc_matches_reference)
 	EXPECT_EQ(lu_value(ref, "errno"), lu_value(got, "errno")) SHOW_PROBES(ref, got);
 }
 
+/*
+ * The one documented difference (libcredo(3), NOTES): while the spawn runs,
+ * the helper thread is one of the user's processes, so a user one process
+ * below its RLIMIT_NPROC gets EAGAIN where the reference starts the child.
+ * Here: a limit of 1 and no process of the user.
+ */
+TEST_F(spawn, rlimit_nproc_helper_counts_while_spawning)
+{
+	struct rlimit rl = { .rlim_cur = 1, .rlim_max = 1 };
+	struct lu_identity id = probe_id;
+	char ref[LU_OUT_MAX], got[LU_OUT_MAX];
+	int r, rs, cs;
+
+	REQUIRE_ROOT();
+	id.uid = NPROC_UID + 1;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NPROC, &rl));
+	ASSERT_EQ(0, lu_ref_probe(&id, NULL, self->prog, "dumpable", NULL, ref, sizeof(ref),
+				  &rs));
+	EXPECT_EQ(0, rs);
+	EXPECT_EQ(1, lu_value(ref, "dumpable"));
+	r = credo_probe(variant->overridden, &id, NULL, self->prog, "dumpable", NULL, got,
+			sizeof(got), &cs);
+	TH_LOG("RLIMIT_NPROC 1: reference child ran (%d), credo_spawn_as %d", rs, r);
+	EXPECT_EQ(-EAGAIN, r) TH_LOG("credo_spawn_as child printed: %s", got);
+}
+
 TEST_F(spawn, dumpable_after_exec_matches_reference)
 {
 	char ref[LU_OUT_MAX], got[LU_OUT_MAX], xonly[PATH_MAX];
