@@ -303,57 +303,6 @@ static void *spawn_helper(void *arg)
 	return NULL;
 }
 
-/*
- * attr for the helper's spawn: the caller's settings, and the caller's signal
- * mask for the child unless attr sets one (the helper runs with every signal
- * blocked, and posix_spawn gives the child the spawning thread's mask).
- */
-static int copy_attr(posix_spawnattr_t *to, const posix_spawnattr_t *from,
-		     const sigset_t *mask)
-{
-	struct sched_param sp;
-	sigset_t set;
-	short flags = 0;
-	pid_t pgrp;
-	int policy, r;
-
-	r = posix_spawnattr_init(to);
-	if (r)
-		return r;
-	if (from) {
-		r = posix_spawnattr_getflags(from, &flags);
-		if (!r)
-			r = posix_spawnattr_getpgroup(from, &pgrp);
-		if (!r)
-			r = posix_spawnattr_setpgroup(to, pgrp);
-		if (!r)
-			r = posix_spawnattr_getsigdefault(from, &set);
-		if (!r)
-			r = posix_spawnattr_setsigdefault(to, &set);
-		if (!r)
-			r = posix_spawnattr_getsigmask(from, &set);
-		if (!r)
-			r = posix_spawnattr_setsigmask(to, &set);
-		if (!r)
-			r = posix_spawnattr_getschedpolicy(from, &policy);
-		if (!r)
-			r = posix_spawnattr_setschedpolicy(to, policy);
-		if (!r)
-			r = posix_spawnattr_getschedparam(from, &sp);
-		if (!r)
-			r = posix_spawnattr_setschedparam(to, &sp);
-	}
-	if (!r && !(flags & POSIX_SPAWN_SETSIGMASK)) {
-		r = posix_spawnattr_setsigmask(to, mask);
-		flags |= POSIX_SPAWN_SETSIGMASK;
-	}
-	if (!r)
-		r = posix_spawnattr_setflags(to, flags);
-	if (r)
-		posix_spawnattr_destroy(to);
-	return r;
-}
-
 int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
 		   const posix_spawn_file_actions_t *actions,
 		   const posix_spawnattr_t *attr, char *const argv[],
@@ -362,8 +311,9 @@ int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
 	struct spawn_job job;
 	posix_spawnattr_t a;
 	sigset_t all, mask;
+	short aflags = 0;
+	int r, cancel, own = 0;
 	pthread_t th;
-	int r;
 
 	if (!pid || !ids || !file || !argv || (flags & ~CREDO_SPAWN_SEARCH_PATH))
 		return -EINVAL;
@@ -373,18 +323,46 @@ int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
 	if (ids->uid == (uid_t)-1 || ids->gid == (gid_t)-1)
 		return -EINVAL;
 
-	r = pthread_sigmask(SIG_SETMASK, NULL, &mask);
-	if (r)
-		return -r;
-	r = copy_attr(&a, attr, &mask);
-	if (r)
-		return -r;
 	job = (struct spawn_job){
-		.ids = ids, .file = file, .actions = actions, .attr = &a,
+		.ids = ids, .file = file, .actions = actions, .attr = attr,
 		.argv = argv, .envp = envp ? envp : environ,
 		.search = !!(flags & CREDO_SPAWN_SEARCH_PATH), .pid = -1,
 	};
-	/* The helper starts with every signal blocked: no handler runs in it. */
+	r = pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	if (!r && attr)
+		r = posix_spawnattr_getflags(attr, &aflags);
+	if (r)
+		return -r;
+	/*
+	 * posix_spawn gives the child the spawning thread's signal mask unless
+	 * attr sets one; the helper runs with every signal blocked, so the
+	 * child gets the caller's mask through attr.  A copy of the caller's
+	 * attr: glibc's and musl's hold plain values, and a copy keeps their
+	 * extensions too.
+	 */
+	if (!(aflags & POSIX_SPAWN_SETSIGMASK)) {
+		if (attr)
+			a = *attr;
+		else
+			r = posix_spawnattr_init(&a);
+		own = !attr && !r;
+		if (!r)
+			r = posix_spawnattr_setsigmask(&a, &mask);
+		if (!r)
+			r = posix_spawnattr_setflags(&a, aflags | POSIX_SPAWN_SETSIGMASK);
+		job.attr = &a;
+	}
+	if (r) {
+		if (own)
+			posix_spawnattr_destroy(&a);
+		return -r;
+	}
+
+	/*
+	 * The helper starts with every signal blocked: no handler runs in it.
+	 * The caller cannot be cancelled while the helper uses job.
+	 */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	sigfillset(&all);
 	r = pthread_sigmask(SIG_SETMASK, &all, NULL);
 	if (!r) {
@@ -393,7 +371,9 @@ int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
 	}
 	if (!r)
 		r = pthread_join(th, NULL);
-	posix_spawnattr_destroy(&a);
+	pthread_setcancelstate(cancel, NULL);
+	if (own)
+		posix_spawnattr_destroy(&a);
 	if (r)
 		return -r;
 	if (job.err)

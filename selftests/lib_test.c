@@ -417,15 +417,16 @@ static void to_credo_ids(const struct lu_identity *id, struct credo_ids *c, gid_
 }
 
 /*
- * credo_spawn_as() of the probe as id, stdout on a pipe, after the open act
- * (a file action, may be NULL), from a calling thread overridden to caller_ids
+ * credo_spawn_as() of the probe as id with attr (may be NULL), stdout on a
+ * pipe, after the open act (a file action, may be NULL), from a calling thread overridden to caller_ids
  * first when overridden is set (and reverted after the call).  Returns the
  * spawn's result; out and *status as lu_ref_probe().
  */
-static int credo_probe(int overridden, const struct lu_identity *id,
-		       const struct lu_open_action *act, const char *prog,
-		       const char *mode, const char *arg, char *out, size_t len,
-		       int *status)
+static int credo_probe_attr(int overridden, const struct lu_identity *id,
+			    const struct lu_open_action *act,
+			    const posix_spawnattr_t *attr, const char *prog,
+			    const char *mode, const char *arg, char *out, size_t len,
+			    int *status)
 {
 	char *argv[] = { (char *)prog, LU_PROBE_ARG, (char *)mode, (char *)arg, NULL };
 	posix_spawn_file_actions_t fa;
@@ -446,7 +447,7 @@ static int credo_probe(int overridden, const struct lu_identity *id,
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	r = overridden ? credo_override(&caller_ids) : 0;
 	if (!r) {
-		r = credo_spawn_as(&pid, &ids, prog, &fa, NULL, argv, NULL, 0);
+		r = credo_spawn_as(&pid, &ids, prog, &fa, attr, argv, NULL, 0);
 		if (overridden)
 			credo_revert();
 	}
@@ -459,6 +460,15 @@ static int credo_probe(int overridden, const struct lu_identity *id,
 	lu_read_all(p[0], out, len);
 	*status = lu_wait(pid);
 	return 0;
+}
+
+static int credo_probe(int overridden, const struct lu_identity *id,
+		       const struct lu_open_action *act, const char *prog,
+		       const char *mode, const char *arg, char *out, size_t len,
+		       int *status)
+{
+	return credo_probe_attr(overridden, id, act, NULL, prog, mode, arg, out, len,
+				status);
 }
 
 FIXTURE(spawn) {
@@ -516,6 +526,71 @@ TEST_F(spawn, ids_and_groups_match_reference)
 	EXPECT_NE(NULL, strstr(ref, "Uid:\t4711\t4711\t4711\t4711\n")) SHOW_PROBES(ref, got);
 	EXPECT_NE(NULL, strstr(ref, "Groups:\t4300 4713")) SHOW_PROBES(ref, got);
 	EXPECT_STREQ(ref, got) SHOW_PROBES(ref, got);
+}
+
+/* A "Key:" hex mask of a /proc status file (0 if absent). */
+static unsigned long long status_mask(const char *path, const char *key)
+{
+	char buf[LU_OUT_MAX], *p;
+
+	if (lu_status_lines(path, buf, sizeof(buf)))
+		return 0;
+	p = strstr(buf, key);
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+/* attr is the caller's: its signal defaults and mask apply. */
+TEST_F(spawn, attr_is_honoured)
+{
+	unsigned long long blk, ign;
+	char got[LU_OUT_MAX], line[256];
+	posix_spawnattr_t at;
+	sigset_t set, old;
+	int cs;
+
+	REQUIRE_ROOT();
+	/* the caller blocks SIGUSR2 and ignores SIGUSR1 and SIGTERM */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &set, &old));
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	blk = status_mask("/proc/thread-self/status", "SigBlk:");
+	ign = status_mask("/proc/thread-self/status", "SigIgn:");
+	EXPECT_NE(0ULL, blk & (1ULL << (SIGUSR2 - 1)));
+	EXPECT_NE(0ULL, ign & (1ULL << (SIGTERM - 1)));
+
+	/* SETSIGDEF for SIGUSR1: the child has the caller's mask, ignores what it does but USR1 */
+	ASSERT_EQ(0, posix_spawnattr_init(&at));
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	ASSERT_EQ(0, posix_spawnattr_setsigdefault(&at, &set));
+	ASSERT_EQ(0, posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF));
+	ASSERT_EQ(0, credo_probe_attr(variant->overridden, &probe_id, NULL, &at, self->prog,
+				      "ids", NULL, got, sizeof(got), &cs));
+	EXPECT_EQ(0, cs);
+	snprintf(line, sizeof(line), "SigBlk:\t%016llx\n", blk);
+	EXPECT_NE(NULL, strstr(got, line)) TH_LOG("want %s in:\n%s", line, got);
+	snprintf(line, sizeof(line), "SigIgn:\t%016llx\n", ign & ~(1ULL << (SIGUSR1 - 1)));
+	EXPECT_NE(NULL, strstr(got, line)) TH_LOG("want %s in:\n%s", line, got);
+	posix_spawnattr_destroy(&at);
+
+	/* SETSIGMASK: the child's mask is attr's, not the caller's */
+	ASSERT_EQ(0, posix_spawnattr_init(&at));
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	ASSERT_EQ(0, posix_spawnattr_setsigmask(&at, &set));
+	ASSERT_EQ(0, posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK));
+	ASSERT_EQ(0, credo_probe_attr(variant->overridden, &probe_id, NULL, &at, self->prog,
+				      "ids", NULL, got, sizeof(got), &cs));
+	EXPECT_EQ(0, cs);
+	snprintf(line, sizeof(line), "SigBlk:\t%016llx\n", 1ULL << (SIGHUP - 1));
+	EXPECT_NE(NULL, strstr(got, line)) TH_LOG("want %s in:\n%s", line, got);
+	posix_spawnattr_destroy(&at);
+
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 }
 
 TEST_F(spawn, user_keyring_matches_reference)

@@ -356,13 +356,22 @@ static void lu_probe_nproc(int n)
 }
 
 /*
+ * glibc's internal signals (SIGCANCEL/SIGTIMER 32, SIGSETXID 33): every glibc
+ * posix_spawn() child starts with them ignored (its child code sets SIG_IGN
+ * for them, and exec keeps it), a fork()ed child does not.  A property of
+ * posix_spawn, not of credo: the probe leaves them out of SigIgn.
+ */
+#define LU_GLIBC_INTERNAL_SIGS	((1ULL << 31) | (1ULL << 32))
+
+/*
  * The lines of a /proc status file that describe an identity (ids, groups,
- * capability sets, no_new_privs, blocked signals), verbatim, into buf.
+ * capability sets, no_new_privs, blocked and ignored signals, SigIgn without
+ * LU_GLIBC_INTERNAL_SIGS), verbatim otherwise, into buf.
  */
 static int lu_status_lines(const char *path, char *buf, size_t len)
 {
 	static const char *const keys[] = {
-		"Uid:", "Gid:", "Groups:", "SigBlk:", "CapInh:", "CapPrm:", "CapEff:",
+		"Uid:", "Gid:", "Groups:", "SigBlk:", "SigIgn:", "CapInh:", "CapPrm:", "CapEff:",
 		"CapBnd:", "CapAmb:", "NoNewPrivs:", NULL,
 	};
 	char line[4096];
@@ -373,13 +382,17 @@ static int lu_status_lines(const char *path, char *buf, size_t len)
 	buf[0] = 0;
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "SigIgn:", 7))
+			snprintf(line, sizeof(line), "SigIgn:\t%016llx\n",
+				 strtoull(line + 7, NULL, 16) & ~LU_GLIBC_INTERNAL_SIGS);
 		for (i = 0; keys[i]; i++)
 			if (!strncmp(line, keys[i], strlen(keys[i])) &&
 			    off + strlen(line) < len) {
 				memcpy(buf + off, line, strlen(line) + 1);
 				off += strlen(line);
 			}
+	}
 	fclose(f);
 	return 0;
 }
