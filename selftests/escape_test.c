@@ -439,8 +439,9 @@ TEST(thread_created_while_overridden_has_the_creators_own_ids_and_resists_the_ov
 		check_own_ids(_metadata, "thread created by the overridden thread", &own,
 			      &c.ids_b);
 		EXPECT_EQ(0, c.get_b_err);
-		TH_LOG("CREDO_IOC_GET in it: flags %#x euid %u; the creator is %s",
-		       c.get_b.flags, c.get_b.euid,
+		TH_LOG("CREDO_IOC_GET in it: %s, euid %u; the creator is %s",
+		       c.get_b.flags & CREDO_CRED_OVERRIDDEN ? "OVERRIDDEN" : "not overridden",
+		       c.get_b.euid,
 		       c.creator_overridden == 1 ? "still overridden" : "NOT overridden");
 		EXPECT_EQ(0U, c.get_b.flags & CREDO_CRED_OVERRIDDEN)
 			TH_LOG("the new thread is itself overridden");
@@ -979,17 +980,21 @@ struct dump_case {
 	const char *name;
 	const char *suid_dumpable;
 	int want;			/* PR_GET_DUMPABLE while overridden and after */
-	__u32 uid, euid, fsuid;
+	__u32 uid, euid, fsuid;		/* uid is also the suid */
+	__u32 gid, egid;		/* gid is also the sgid, egid the fsgid */
 	int caps;			/* CREDO_CRED_CAPS with only CAP_DAC_READ_SEARCH */
 	__u32 ngroups;
 };
 
 static const struct dump_case dump_cases[] = {
-	{ "uid 1000, fs.suid_dumpable=0", "0", 0, TARGET_UID, TARGET_UID, TARGET_UID, 0, 1 },
-	{ "uid 1000, fs.suid_dumpable=2", "2", 2, TARGET_UID, TARGET_UID, TARGET_UID, 0, 1 },
-	{ "euid/fsuid 0, only ruid/suid 1000", "0", 1, TARGET_UID, 0, 0, 0, 0 },
-	{ "uid 0, other groups", "0", 1, 0, 0, 0, 0, 1 },
-	{ "uid 0, a subset of the caps", "0", 1, 0, 0, 0, 1, 0 },
+	{ "uid 1000, fs.suid_dumpable=0", "0", 0, TARGET_UID, TARGET_UID, TARGET_UID,
+	  TARGET_GID, TARGET_GID, 0, 1 },
+	{ "uid 1000, fs.suid_dumpable=2", "2", 2, TARGET_UID, TARGET_UID, TARGET_UID,
+	  TARGET_GID, TARGET_GID, 0, 1 },
+	{ "uid 0, only egid/fsgid 1000", "0", 0, 0, 0, 0, 0, TARGET_GID, 0, 0 },
+	{ "euid/fsuid 0, only ruid/suid 1000", "0", 1, TARGET_UID, 0, 0, 0, 0, 0, 0 },
+	{ "uid 0, other groups", "0", 1, 0, 0, 0, 0, 0, 0, 1 },
+	{ "uid 0, a subset of the caps", "0", 1, 0, 0, 0, 0, 0, 1, 0 },
 };
 
 TEST(override_to_another_euid_makes_the_process_non_dumpable_and_revert_keeps_it)
@@ -1013,9 +1018,10 @@ TEST(override_to_another_euid_makes_the_process_non_dumpable_and_revert_keeps_it
 			break;
 		}
 		start = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-		credo_cred_init(&c, d->uid, 0, &g, d->ngroups);
+		credo_cred_init(&c, d->uid, d->gid, &g, d->ngroups);
 		c.euid = d->euid;
 		c.fsuid = d->fsuid;
+		c.egid = c.fsgid = d->egid;
 		if (d->caps)
 			credo_cred_caps(&c, CAPB(CAP_DAC_READ_SEARCH), CAPB(CAP_DAC_READ_SEARCH),
 					0, 0);
