@@ -10,7 +10,7 @@
  *   mode=kprobe      a kprobe on @target whose handler only counts hits
  *   mode=kretprobe   a kretprobe on @target, likewise
  *   mode=slowkprobe  a kprobe on @target (a hot function such as
- *                    __x64_sys_getppid) whose handler busy-waits @delay_us;
+ *                    __x64_sys_getppid) whose handler busy-waits @delay_us us;
  *                    meanwhile the kprobe core skips every other kprobe hit
  *                    on that CPU (counted in their nmissed)
  *   mode=ipmodify    an ftrace_ops with FTRACE_OPS_FL_SAVE_REGS |
@@ -23,7 +23,6 @@
  * runs and the kprobe core's misses of this probe; unload logs both.
  */
 #include <linux/atomic.h>
-#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/ftrace.h>
 #include <linux/kernel.h>
@@ -33,6 +32,7 @@
 #include <linux/ptrace.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 
 #define TESTHOOK_MAX_DELAY_US	10000
 
@@ -119,10 +119,17 @@ static int testhook_kprobe_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Busy-waits on the clock rather than with udelay(): under QEMU's TCG, udelay() can return
+ * almost at once (its TSC and TPAUSE based delays), and the point is the time spent here.
+ */
 static int testhook_slow_pre(struct kprobe *p, struct pt_regs *regs)
 {
+	u64 end = ktime_get_mono_fast_ns() + (u64)delay_us * NSEC_PER_USEC;
+
 	atomic_long_inc(&testhook_hits);
-	udelay(delay_us);
+	while (ktime_get_mono_fast_ns() < end)
+		cpu_relax();
 	return 0;
 }
 
