@@ -8,6 +8,9 @@
  *               in an overridden thread still fails with EBUSY and runs nothing, set*id still
  *               EBUSY.  (On 5.10 such a kretprobe is IPMODIFY itself and its registration is
  *               refused with EBUSY: accepted, printed, the outcome checked without it.)
+ *   f3-kprobe   the same with a kprobe;
+ *   f3-before   with the kretprobe loaded before credo (on 5.10 credo, second, is the one
+ *               refused: accepted when the kernel log names commit_creds).
  *   f5-before   an IPMODIFY ftrace_ops on commit_creds (livepatch) loaded before credo:
  *               loading credo fails with EBUSY and the kernel log names commit_creds.
  *   f5-after    the same loaded after credo: its own load fails with EBUSY.
@@ -404,25 +407,61 @@ static int exec_child(int rep)
 	return ok ? 0 : 1;
 }
 
-TEST_F_TIMEOUT(net, f3_kretprobe_on_commit_creds_exec_still_refused, LONG_TIMEOUT)
+/*
+ * A (ret)probe of @mode on commit_creds, loaded after credo or (@hook_first) before it; then
+ * an overridden child's setuid and execve.  A commit by a thread that is not overridden
+ * (PR_SET_KEEPCAPS 0, which changes nothing here) shows that the probe fires.
+ */
+static void probe_then_exec(struct __test_metadata *_metadata, const char *mode,
+			    bool hook_first)
 {
-	char out[1024] = { 0 };
+	char out[1024] = { 0 }, params[96], line[512] = "";
 	long live0, hits = -1;
-	int p[2], status = -1, lr;
+	int p[2], status = -1, lr, cr = 0, kfd;
 	size_t got = 0;
 	ssize_t n;
 	pid_t pid;
 
-	REQUIRE_ROOT();
-	REQUIRE_SELECTED("f3");
-	REQUIRE_HOOK();
-	REQUIRE_CREDO();
+	snprintf(params, sizeof(params), "mode=%s target=commit_creds", mode);
+	if (hook_first) {
+		ASSERT_TRUE(module_loaded("credo"));
+		live0 = counter("live_overrides");
+		ASSERT_EQ(0, live0) TH_LOG("%ld overrides live: credo cannot be unloaded", live0);
+		ASSERT_EQ(0, unload_module("credo")) TH_LOG("rmmod credo: %s", strerror(errno));
+		lr = load_module(HOOK, params);
+		ASSERT_EQ(0, lr) TH_LOG("%s on commit_creds without credo: %s", mode, strerror(-lr));
+		kfd = kmsg_open_end();
+		cr = load_module("credo", "");
+		if (cr && kmsg_find(kfd, "credo", "commit_creds", HOOK ":", line, sizeof(line)) <= 0)
+			snprintf(line, sizeof(line), "(nothing naming commit_creds)");
+		if (kfd >= 0)
+			close(kfd);
+		if (cr == -EBUSY && strstr(line, "commit_creds")) {
+			/* 5.10: the kprobe is IPMODIFY, and credo, second, refuses to load. */
+			TH_LOG("credo after a %s on commit_creds: refused (EBUSY; the probe is IPMODIFY on this kernel), no bypass; log: %s",
+			       mode, line);
+			EXPECT_EQ(0, unload_module(HOOK));
+			EXPECT_EQ(0, load_module("credo", ""));
+			return;
+		}
+		ASSERT_EQ(0, cr) TH_LOG("modprobe credo after a %s on commit_creds: %s; log: %s",
+					mode, strerror(-cr), line);
+	}
+	dev_fd = open("/dev/credo", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev_fd) TH_LOG("open /dev/credo: %s", strerror(errno));
 	live0 = counter("live_overrides");
-	lr = load_module(HOOK, "mode=kretprobe target=commit_creds");
-	if (lr == -EBUSY)
-		TH_LOG("kretprobe on commit_creds: registration refused (EBUSY; a kretprobe is IPMODIFY on this kernel): outcome unchanged, checked without it");
-	else
-		ASSERT_EQ(0, lr) TH_LOG("loading " HOOK " mode=kretprobe: %s", strerror(-lr));
+	if (!hook_first) {
+		lr = load_module(HOOK, params);
+		if (lr == -EBUSY)
+			TH_LOG("%s on commit_creds after credo: registration refused (EBUSY; the probe is IPMODIFY on this kernel): outcome unchanged, checked without it",
+			       mode);
+		else
+			ASSERT_EQ(0, lr) TH_LOG("loading " HOOK " %s: %s", params, strerror(-lr));
+	}
+	if (!lr) {
+		EXPECT_EQ(0, prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
+		EXPECT_LT(0, hook_param("hits")) TH_LOG("the %s on commit_creds never fired", mode);
+	}
 
 	ASSERT_EQ(0, pipe(p));
 	pid = fork();
@@ -441,12 +480,37 @@ TEST_F_TIMEOUT(net, f3_kretprobe_on_commit_creds_exec_still_refused, LONG_TIMEOU
 		hits = hook_param("hits");
 		EXPECT_EQ(0, unload_module(HOOK));
 	}
-	TH_LOG("child (kretprobe %s, %ld hits): %s", lr ? "refused" : "loaded", hits, out);
+	TH_LOG("child (%s %s credo, %s, %ld hits): %s", mode, hook_first ? "before" : "after",
+	       lr ? "refused" : "loaded", hits, out);
 	EXPECT_EQ(NULL, strstr(out, "exec ran")) TH_LOG("the program ran with the override");
 	EXPECT_NE(NULL, strstr(out, "execve refused: Device or resource busy"));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status 0x%x", status);
 	EXPECT_EQ(0, credo_wait_live(live0));
+}
+
+TEST_F_TIMEOUT(net, f3_kretprobe_on_commit_creds_exec_still_refused, LONG_TIMEOUT)
+{
+	REQUIRE_ROOT();
+	REQUIRE_SELECTED("f3");
+	REQUIRE_HOOK();
+	probe_then_exec(_metadata, "kretprobe", false);
+}
+
+TEST_F_TIMEOUT(net, f3_kprobe_on_commit_creds_exec_still_refused, LONG_TIMEOUT)
+{
+	REQUIRE_ROOT();
+	REQUIRE_SELECTED("f3-kprobe");
+	REQUIRE_HOOK();
+	probe_then_exec(_metadata, "kprobe", false);
+}
+
+TEST_F_TIMEOUT(net, f3_kretprobe_before_credo_exec_still_refused, LONG_TIMEOUT)
+{
+	REQUIRE_ROOT();
+	REQUIRE_SELECTED("f3-before");
+	REQUIRE_HOOK();
+	probe_then_exec(_metadata, "kretprobe", true);
 }
 
 /* ---- f5: another IPMODIFY ftrace user of commit_creds ------------------------------- */
