@@ -55,8 +55,11 @@ static int credo_test_call(int x)
 
 static void credo_hook_redirects_and_excludes(struct kunit *test)
 {
-	struct credo_hook a = { .fn = credo_test_redirect, .names = credo_test_names };
-	struct credo_hook b = { .fn = credo_test_redirect, .names = credo_test_names };
+	/* Not on the stack: ftrace keeps a registered ops on its lists. */
+	static struct credo_hook a = { .fn = credo_test_redirect,
+				       .names = credo_test_names };
+	static struct credo_hook b = { .fn = credo_test_redirect,
+				       .names = credo_test_names };
 
 	KUNIT_ASSERT_EQ(test, 42, credo_test_call(41));
 	KUNIT_ASSERT_EQ(test, 0, credo_hook_register(&a, NULL, 0));
@@ -81,11 +84,11 @@ static void credo_hook_redirects_and_excludes(struct kunit *test)
 
 static void credo_hook_absent_names(struct kunit *test)
 {
-	struct credo_hook opt = { .fn = credo_test_redirect,
-				  .names = credo_test_absent_names,
-				  .optional = true };
-	struct credo_hook req = { .fn = credo_test_redirect,
-				  .names = credo_test_absent_names };
+	static struct credo_hook opt = { .fn = credo_test_redirect,
+					 .names = credo_test_absent_names,
+					 .optional = true };
+	static struct credo_hook req = { .fn = credo_test_redirect,
+					 .names = credo_test_absent_names };
 	char absent[128] = "";
 
 	KUNIT_EXPECT_EQ(test, 0, credo_hook_register(&opt, absent, sizeof(absent)));
