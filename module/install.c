@@ -13,7 +13,7 @@
  * and locks nothing after its first switch.  While the node says overridden
  * the thread holds one reference on this module and counts in
  * live_overrides, so the module cannot go while an override it made is
- * live; revert, and exec dropping the override (safety.c), end that.
+ * live, until a revert, a core dump (safety.c) or the task's end.
  *
  * Only the thread itself installs or ends its override, so its node's state
  * cannot change under it; the set's lock is for adding and removing nodes,
@@ -32,6 +32,7 @@
 
 #include "cred_build.h"
 #include "descriptor.h"
+#include "dumpable.h"
 #include "install.h"
 #include "stats.h"
 #include "table.h"
@@ -160,19 +161,6 @@ int credo_thread_revert(void)
 }
 
 /**
- * credo_thread_exec_drop - end the override of a thread that is exec'ing
- *
- * Called from the commit_creds() probe, before begin_new_exec() commits the
- * credentials prepare_exec_creds() copied from the override.
- *
- * Return: true if the thread had a credo override, now gone.
- */
-bool credo_thread_exec_drop(void)
-{
-	return credo_thread_end();
-}
-
-/**
  * credo_thread_exited - @tsk is being freed
  * @tsk: the task; exit_creds() puts both of its cred slots itself
  *
@@ -248,6 +236,8 @@ int credo_override_from_user(struct credo_table *t, const void __user *uarg)
 		goto out;
 	}
 	err = credo_thread_install(new);
+	if (!err)
+		credo_dumpable_update(base, current_cred());
 out:
 	credo_desc_release(&d);
 	return err;

@@ -14,7 +14,6 @@ struct task_struct;
 int credo_override_from_user(struct credo_table *t, const void __user *uarg);
 int credo_thread_install(const struct cred *new);
 int credo_thread_revert(void);
-bool credo_thread_exec_drop(void);
 void credo_thread_exited(struct task_struct *tsk);
 void credo_threads_exit(void);
 

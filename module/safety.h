@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The safety net: no credential commit while an override is installed.
+ * The safety net and the gates: an override never escapes its thread.
  */
 #ifndef _CREDO_SAFETY_H
 #define _CREDO_SAFETY_H

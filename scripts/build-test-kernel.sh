@@ -2,6 +2,8 @@
 # Build (or reuse from the cache) the debug test kernel from Debian's linux-source-X.Y.
 # Usage: build-test-kernel.sh SERIES [TARBALL VERSION [BASE_CONFIG]]
 #   prints the build directory on stdout.
+#   CREDO_KERNEL_EXTRA=FILE merges one more fragment after debug.config (the 6.1 debug guest's
+#   sanitizers.config); it is part of the cache key.
 # The kernel is tinyconfig plus scripts/kernel/debug.config, or, with BASE_CONFIG (Debian's own
 # config of that kernel), that config with every module turned off plus the same fragment.
 # The cache key is the source package version plus a hash of the config fragment, of the base
@@ -15,11 +17,14 @@ src=$(kernel_source_dir "$series" "${2:-}" "${3:-}")
 frag=$CREDO_TOP/scripts/kernel/debug.config
 base=${4:-}
 [ -z "$base" ] || [ -f "$base" ] || die "no base config $base"
+extra=${CREDO_KERNEL_EXTRA:-}
+[ -z "$extra" ] || [ -f "$extra" ] || die "no config fragment $extra"
 RECIPE=1
 key=$({
 	cat "$frag"
 	echo "recipe $RECIPE"
 	[ -z "$base" ] || { echo "base config"; cat "$base"; }
+	[ -z "$extra" ] || { echo "extra fragment"; cat "$extra"; }
 } | sha256sum | cut -c1-12)
 out=$CREDO_CACHE/kernel/$(basename "$src")-$key
 
@@ -45,7 +50,7 @@ else
 	make -C "$src" O="$out" -s olddefconfig >/dev/null
 fi
 # merge_config.sh keeps the last value of each symbol; olddefconfig resolves dependencies.
-(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >/dev/null)
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" $extra >/dev/null)
 make -C "$src" O="$out" -s olddefconfig >/dev/null
 
 # Every option of the fragment must have landed, unless this kernel no longer has the symbol.
@@ -67,7 +72,7 @@ while IFS= read -r line; do
 	else
 		grep -qxF "$line" "$out/.config" || { say "$sym=$val did not land in .config" >&2; missing=1; }
 	fi
-done <"$frag"
+done < <(cat "$frag" $extra)
 [ "$missing" = 0 ] || die "the config fragment does not apply to $src"
 
 log=$out/build.log

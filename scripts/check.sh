@@ -75,8 +75,11 @@ for g in $guests; do
 		;;
 	debug | debug-newest)
 		what="KUnit, kselftests as root and uid 65534, demo, rmmod, kmemleak; lockdep, KFENCE"
+		extra=
 		if [ "$g" = debug ]; then
 			args=(6.1)
+			# KASAN and UBSAN on this one: a third debug guest would not fit CI's time.
+			extra=$CREDO_TOP/scripts/kernel/sanitizers.config
 		else
 			if ! "$CREDO_TOP/scripts/stock-kernels.sh" prepare trixie-backports; then
 				args=()
@@ -92,7 +95,7 @@ for g in $guests; do
 			fi
 		fi
 		step "guest $g: debug kernel from linux-source-${args[0]:-?}"
-		if [ "${#args[@]}" -gt 0 ] && kdir=$("$CREDO_TOP/scripts/build-test-kernel.sh" "${args[@]}") &&
+		if [ "${#args[@]}" -gt 0 ] && kdir=$(CREDO_KERNEL_EXTRA=$extra "$CREDO_TOP/scripts/build-test-kernel.sh" "${args[@]}") &&
 			"$CREDO_TOP/scripts/build-module.sh" "$g" "$kdir"; then
 			kver=$(cat "$kdir/include/config/kernel.release")
 			step "guest $g: $kver"

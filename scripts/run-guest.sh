@@ -48,6 +48,8 @@ TESTS="$(echo $tests)"
 DEMOS="$(echo $demos)"
 TEST_TIMEOUT=${CREDO_TEST_TIMEOUT:-900}
 CONF
+# The debug guests run the sequence fuzzer longer (selftests/sequence_test.c).
+[ "$kunit" = 0 ] || echo 'export CREDO_SEQUENCE_LONG=1' >>"$root/etc/credo-guest.conf"
 [ -z "${CREDO_SKIP_RELOAD:-}" ] ||
 	printf 'export CREDO_SKIP_RELOAD=%s\n' "'${CREDO_SKIP_RELOAD//\'/}'" >>"$root/etc/credo-guest.conf"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"

@@ -18,17 +18,24 @@
 #include <linux/capability.h>
 #include <linux/shrinker.h>
 #include <linux/ptrace.h>
+#include <linux/ftrace.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/mm_types.h>
+#ifdef COMPAT_TASK_EXEC_STATE
+#include <linux/sched/exec_state.h>
+#endif
 
 /*
- * The safety net (safety.c) reads the probed function's first argument and
- * return address from x86_64 registers and redirects regs->ip; other
+ * The hooks (hook.c, safety.c, gates.c) read the hooked function's
+ * arguments from x86_64 registers and redirect regs->ip; other
  * architectures have not been looked at.
  */
 #ifndef CONFIG_X86_64
-#error "credo supports x86_64 only (safety.c depends on its kprobe register layout)"
+#error "credo supports x86_64 only (its hooks depend on the x86_64 register layout)"
 #endif
-#ifndef CONFIG_KPROBES
-#error "credo needs CONFIG_KPROBES: without its safety net an override can crash the kernel"
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "credo needs CONFIG_DYNAMIC_FTRACE_WITH_REGS: without its hooks overrides are unsafe"
 #endif
 
 /*
@@ -107,26 +114,6 @@ static inline void credo_scoped_revert(const struct cred *old)
 {
 	revert_creds(old);
 }
-#endif
-
-/*
- * 5.14 added cred->ucounts, keyed by (user_ns, real uid), and
- * set_cred_ucounts(), which the set*id syscalls call to re-derive it.  An
- * override keeps its base's ucounts (alloc_ucounts() is not exported), so a
- * task whose credentials descend from one (a forked child, a new thread, an
- * exec'd program) has ucounts that do not match its uid; set_cred_ucounts()
- * would then move it to other ucounts while commit_creds() moves the
- * RLIMIT_NPROC charge only when ->user changes, and the charge would later
- * be taken from counts that never had it (a WARN in dec_rlimit_ucounts()).
- * safety.c probes set_cred_ucounts() to keep ucounts whenever ->user and the
- * user namespace stay the same, which for any other task is what the
- * function does anyway.  5.10 accounts processes on ->user alone, always
- * consistently: nothing to probe.
- */
-#ifdef COMPAT_CRED_HAS_UCOUNTS
-#define CREDO_SET_UCOUNTS_SYMBOL	"set_cred_ucounts"
-#else
-#define CREDO_SET_UCOUNTS_SYMBOL	NULL
 #endif
 
 /*
@@ -235,7 +222,7 @@ static inline void credo_shrinker_unregister(struct credo_shrinker *cs)
 #endif
 
 /*
- * Syscall entry points gated by safety.c.  On x86_64 every syscall since
+ * Syscall entry points gated by gates.c.  On x86_64 every syscall since
  * 4.17 (so on every supported kernel, 5.10 .. 7.3) is entered through a
  * pt_regs wrapper, long PREFIX##name(const struct pt_regs *regs), with the
  * user's registers at @regs: __x64_sys_NAME for the 64-bit and x32 tables,
@@ -243,14 +230,15 @@ static inline void credo_shrinker_unregister(struct credo_shrinker *cs)
  * CONFIG_IA32_EMULATION).  6.9 replaced the syscall table by a switch
  * (x64_sys_call()), which still calls the same out-of-line wrappers.
  *
- * Names that exist on some supported kernels only; safety.c probes every
+ * Names that exist on some supported kernels only; gates.c hooks every
  * name and skips (and logs) the ones a kernel lacks:
  * - landlock_restrict_self(2): 5.13 (absent on 5.10);
  * - lsm_set_self_attr(2) and security_setselfattr(): 6.8 (absent on 5.10
  *   and 6.1);
  * - the 16-bit set*id calls (setuid16, ...) are in the 32-bit table only;
  *   their __x64_sys_*16 wrappers are compiled but unreachable, not probed;
- * - every __ia32_* name: only with CONFIG_IA32_EMULATION (Debian: y).
+ * - every __ia32_* name: only with CONFIG_IA32_EMULATION (Debian: y);
+ *   every __x32_* name only with CONFIG_X86_X32_ABI.
  * security_setprocattr() took the LSM's name (const char *) until 6.7 and
  * its id (int) since 6.8; it returns int in both, the only thing the gate
  * produces, so one replacement serves both.
@@ -271,9 +259,90 @@ static inline void credo_shrinker_unregister(struct credo_shrinker *cs)
 #define CREDO_SYS_X64(name)		"__x64_sys_" name
 #define CREDO_SYS_IA32(name)		"__ia32_sys_" name
 #define CREDO_COMPAT_SYS_IA32(name)	"__ia32_compat_sys_" name
+#define CREDO_COMPAT_SYS_X32(name)	"__x32_compat_sys_" name
 #define CREDO_ARG_IA32_0(r)		((r)->bx)
 #define CREDO_ARG_IA32_1(r)		((r)->cx)
 #define CREDO_ARG_X64_0(r)		((r)->di)
 #define CREDO_ARG_X64_1(r)		((r)->si)
+
+/*
+ * ftrace callbacks (hook.c): 5.10 passes the saved struct pt_regs; 5.11
+ * introduced struct ftrace_regs, from which ftrace_get_regs() gives the
+ * pt_regs when the ops asked for FTRACE_OPS_FL_SAVE_REGS.  The recursion
+ * flag changed meaning in 5.11 too: 5.10's RECURSION_SAFE says "call me
+ * directly", and from 5.11 leaving out FTRACE_OPS_FL_RECURSION does; either
+ * way ftrace never skips a callback for recursion (none of credo's calls a
+ * function it hooks).
+ */
+#ifdef COMPAT_FTRACE_REGS
+/* struct credo_ftrace_regs is what a callback gets: struct ftrace_regs. */
+#define credo_ftrace_regs	ftrace_regs
+
+static __always_inline struct pt_regs *
+credo_ftrace_get_regs(struct ftrace_regs *fregs)
+{
+	return ftrace_get_regs(fregs);
+}
+
+#define CREDO_FTRACE_OPS_FLAGS	(FTRACE_OPS_FL_SAVE_REGS |		\
+				 FTRACE_OPS_FL_IPMODIFY |		\
+				 FTRACE_OPS_FL_PERMANENT)
+#else
+#define credo_ftrace_regs	pt_regs
+
+static __always_inline struct pt_regs *
+credo_ftrace_get_regs(struct pt_regs *regs)
+{
+	return regs;
+}
+
+#define CREDO_FTRACE_OPS_FLAGS	(FTRACE_OPS_FL_SAVE_REGS |		\
+				 FTRACE_OPS_FL_IPMODIFY |		\
+				 FTRACE_OPS_FL_PERMANENT |		\
+				 FTRACE_OPS_FL_RECURSION_SAFE)
+#endif
+
+/*
+ * Dumpability (dumpable.c): up to 7.2 two bits of mm->flags, which
+ * set_dumpable() (not exported) sets with set_mask_bits(); from 7.3 a field
+ * of the task's exec_state, shared like the mm by CLONE_VM siblings, which
+ * task_exec_state_set_dumpable() (not exported either) writes for current.
+ * Both are only called for current, which has an mm.
+ */
+#ifdef COMPAT_TASK_EXEC_STATE
+static inline int credo_get_dumpable(void)
+{
+	return READ_ONCE(rcu_dereference_protected(current->exec_state,
+						   true)->dumpable);
+}
+
+static inline void credo_set_dumpable(int value)
+{
+	WRITE_ONCE(rcu_dereference_protected(current->exec_state,
+					     true)->dumpable, value);
+}
+#else
+/* 7.3's names for the SUID_DUMP_* values, which it keeps as ABI. */
+#define TASK_DUMPABLE_OFF	SUID_DUMP_DISABLE
+#define TASK_DUMPABLE_OWNER	SUID_DUMP_USER
+#define TASK_DUMPABLE_ROOT	SUID_DUMP_ROOT
+
+static inline int credo_get_dumpable(void)
+{
+	return get_dumpable(current->mm);
+}
+
+static inline void credo_set_dumpable(int value)
+{
+	set_mask_bits(&current->mm->flags, MMF_DUMPABLE_MASK, value);
+}
+#endif
+
+/* The core dump entry point: do_coredump(), renamed vfs_coredump() in 6.16. */
+#ifdef COMPAT_VFS_COREDUMP
+#define CREDO_COREDUMP_SYMBOL	"vfs_coredump"
+#else
+#define CREDO_COREDUMP_SYMBOL	"do_coredump"
+#endif
 
 #endif /* _CREDO_COMPAT_H */

@@ -17,6 +17,7 @@ extern struct kunit_suite credo_descriptor_suite;
 extern struct kunit_suite credo_cred_build_suite;
 extern struct kunit_suite credo_table_suite;
 extern struct kunit_suite credo_compat_suite;
+extern struct kunit_suite credo_hook_suite;
 
 /* A valid full-size request: uid/gid 1000 everywhere, no groups. */
 static inline void credo_test_kc(struct credo_cred *kc)

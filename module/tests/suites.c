@@ -9,7 +9,7 @@
 #include "credo_test.h"
 
 kunit_test_suites(&credo_descriptor_suite, &credo_cred_build_suite,
-		  &credo_table_suite, &credo_compat_suite);
+		  &credo_table_suite, &credo_compat_suite, &credo_hook_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for credo");
