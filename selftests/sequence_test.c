@@ -5,8 +5,8 @@
  * small set, random groups, sometimes CREDO_CRED_CAPS with subsets of its own capabilities),
  * reverts, CREDO_IOC_GET, every gated credential call, fork/vfork/clone/clone3/posix_spawn and
  * execve/execveat, thread creation (and exit while overridden), unshare/setns, keyctl, prctl,
- * io_uring submissions and file creation, and checks every result against what the docs allow
- * (brief section 4, docs/semantics.md):
+ * io_uring submissions, file creation and thread keyrings, and checks every result against what
+ * the docs allow (brief section 4, docs/semantics.md):
  *
  *   - while overridden: each gated call, fork and exec fail with EBUSY and change nothing; a
  *     new thread starts with the creator's own ids, not overridden; files (also through
@@ -14,7 +14,11 @@
  *     what was installed; capget() and /proc report the thread's own (objective) ids;
  *   - not overridden: the same calls done harmlessly succeed (a real child exits at once and
  *     is reaped), files belong to the thread's own ids;
- *   - always: every task of the process (io-wq workers included) has the own ids in /proc.
+ *   - always: every task of the process (io-wq workers included) has the own ids in /proc;
+ *   - thread keyrings (the first thread of each process): created on demand when not
+ *     overridden; while overridden, creating one is EBUSY, and once the own cred has one,
+ *     pthread_create is EBUSY and an io_uring request that needs a new io-wq worker is
+ *     cancelled (ECANCELED, nothing done).
  *
  * Bounded by count and time: SEQ_OPS operations per thread or SEQ_SECONDS, whichever comes
  * first (CREDO_SEQUENCE_LONG=1: SEQ_LONG_OPS, SEQ_LONG_SECONDS). CREDO_SEQUENCE_SEED=N repeats
@@ -68,17 +72,17 @@
 
 enum op {
 	OP_OVERRIDE, OP_REVERT, OP_GET, OP_GATED, OP_FORK, OP_EXEC, OP_THREAD, OP_SCAN,
-	OP_URING, OP_FILE, OP_KEYCTL, OP_PRCTL, OP_NS, OP_CAPGET, OP_N
+	OP_URING, OP_FILE, OP_KEYCTL, OP_PRCTL, OP_NS, OP_CAPGET, OP_TKEYRING, OP_N
 };
 
 static const char * const op_name[OP_N] = {
 	"override", "revert", "get", "gated", "fork", "exec", "thread", "proc-scan",
-	"io_uring", "file", "keyctl", "prctl", "unshare/setns", "capget",
+	"io_uring", "file", "keyctl", "prctl", "unshare/setns", "capget", "thread-keyring",
 };
 
 /* Relative frequency of each operation. */
 static const int op_weight[OP_N] = {
-	18, 8, 5, 14, 8, 5, 7, 3, 6, 7, 3, 3, 4, 2,
+	18, 8, 5, 14, 8, 5, 7, 3, 6, 7, 3, 3, 4, 2, 1,
 };
 
 /* What one thread did, in memory shared with the test process (an exec may end the worker). */
@@ -91,6 +95,8 @@ struct slot {
 	long children;		/* real children forked, exec'd and reaped */
 	long refused;		/* fork/exec attempts refused with EBUSY */
 	long uring_files, files, threads;
+	long uring_refused;	/* io_uring requests cancelled: no io-wq worker could start */
+	long threads_refused;	/* pthread_create refused: own cred with a thread keyring */
 	int uring_err;		/* why io_uring was skipped, or 0 */
 	int done;
 	int nmsg;
@@ -158,6 +164,13 @@ struct seq_thread {
 	struct state cur;	/* what GET must report */
 	bool overridden;
 	long serial;		/* for file names */
+	/*
+	 * Thread keyrings (the first thread of each process only): once the own cred
+	 * carries one, thread creation while overridden is refused with EBUSY.
+	 */
+	bool has_tkr;		/* the own cred has a thread keyring */
+	bool ovr_has_tkr;	/* the override was built from an own cred that had it */
+	long tkr_id;
 	/* io_uring, raw */
 	int ring_fd;
 	unsigned int *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
@@ -431,6 +444,7 @@ static void op_override(struct seq_thread *t)
 		return;
 	}
 	t->slot->overrides++;
+	t->ovr_has_tkr = t->has_tkr;
 	qsort(s.groups, n, sizeof(__u32), cmp_u32);
 	t->cur = s;
 	t->overridden = true;
@@ -697,6 +711,21 @@ static void op_thread(struct seq_thread *t)
 	int r;
 
 	r = pthread_create(&th, NULL, child_thread_main, &c);
+	if (t->overridden && t->has_tkr) {
+		/* The one documented refusal: the creator's own cred has a thread keyring. */
+		if (!r) {
+			pthread_join(th, NULL);
+			seq_fail(t, OP_THREAD, "pthread_create succeeded, expected EBUSY (the own "
+				 "cred has a thread keyring)");
+		} else if (r != EBUSY) {
+			seq_fail(t, OP_THREAD, "pthread_create: %s, expected EBUSY (the own cred "
+				 "has a thread keyring)", strerror(r));
+		} else {
+			t->slot->threads_refused++;
+		}
+		check_state(t, OP_THREAD, "after a refused pthread_create");
+		return;
+	}
 	if (r) {
 		seq_fail(t, OP_THREAD, "pthread_create: %s", strerror(r));
 		return;
@@ -792,10 +821,14 @@ static void check_owner(struct seq_thread *t, enum op op, const char *how, int f
 	unlink(path);
 }
 
+/*
+ * An openat with O_CREAT always runs in an io-wq worker (the inline attempt gives it up at
+ * once), with or without IOSQE_ASYNC.
+ */
 static void op_uring(struct seq_thread *t)
 {
 	bool async = rnd(t, 2);
-	const char *how = async ? "io_uring openat (IOSQE_ASYNC, io-wq)" : "io_uring openat";
+	const char *how = async ? "io_uring openat (IOSQE_ASYNC)" : "io_uring openat";
 	char path[256];
 	int fd;
 
@@ -803,6 +836,17 @@ static void op_uring(struct seq_thread *t)
 		return;
 	snprintf(path, sizeof(path), "%s/u%d.%d.%ld", seq_dir, t->proc, t->idx, t->serial++);
 	fd = ring_openat(t, path, async ? IOSQE_ASYNC : 0);
+	if (fd == -ECANCELED && t->overridden && t->has_tkr) {
+		/*
+		 * No idle io-wq worker, and none may start: a worker is a thread, and the
+		 * submitter's own cred has a thread keyring (EBUSY, see op_thread). io-wq
+		 * cancels the request; nothing was created.
+		 */
+		t->slot->uring_refused++;
+		if (!access(path, F_OK))
+			seq_fail(t, OP_URING, "%s: cancelled, but %s exists", how, path);
+		return;
+	}
 	if (fd < 0) {
 		seq_fail(t, OP_URING, "%s: %s", how, strerror(-fd));
 		return;
@@ -810,7 +854,7 @@ static void op_uring(struct seq_thread *t)
 	check_owner(t, OP_URING, how, fd, path);
 	t->slot->uring_files++;
 	/* The io-wq worker that ran it, created now or before, has the own ids. */
-	if (async && t->overridden)
+	if (t->overridden)
 		op_scan(t, OP_URING);
 }
 
@@ -910,6 +954,37 @@ static void op_capget(struct seq_thread *t)
 			 (unsigned long long)own.inh);
 }
 
+/*
+ * KEYCTL_GET_KEYRING_ID of the thread keyring, created on demand (the first thread of each
+ * process only). Not overridden: an id, the same one every time (the own cred keeps it).
+ * Overridden: the id if the override was built from an own cred that had it (no commit
+ * needed), else EBUSY: creating it commits credentials, which the net refuses.
+ */
+static void op_tkeyring(struct seq_thread *t)
+{
+	long id;
+
+	errno = 0;
+	id = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, 1, 0, 0);
+	if (t->overridden && !t->ovr_has_tkr) {
+		if (id != -1 || errno != EBUSY)
+			seq_fail(t, OP_TKEYRING, "creating a thread keyring returned %ld (%s), "
+				 "expected EBUSY", id, id < 0 ? strerror(errno) : "no error");
+		check_state(t, OP_TKEYRING, "after a refused thread keyring");
+		return;
+	}
+	if (id <= 0) {
+		seq_fail(t, OP_TKEYRING, "KEYCTL_GET_KEYRING_ID(thread, create): %s",
+			 strerror(errno));
+		return;
+	}
+	if (t->has_tkr && id != t->tkr_id)
+		seq_fail(t, OP_TKEYRING, "thread keyring %ld, expected %ld", id, t->tkr_id);
+	t->has_tkr = true;
+	t->tkr_id = id;
+	check_state(t, OP_TKEYRING, "after the thread keyring");
+}
+
 /* ---- one worker thread, one worker process ------------------------------------------------ */
 
 static enum op pick_op(struct seq_thread *t)
@@ -939,6 +1014,8 @@ static void *worker_thread(void *arg)
 	for (i = 0; i < sh->max_ops && now_ns() < sh->deadline_ns; i++) {
 		enum op op = pick_op(t);
 
+		if (op == OP_TKEYRING && t->idx)
+			op = OP_GET;	/* thread keyrings: the first thread only */
 		t->slot->ops[op]++;
 		t->slot->overridden_ops += t->overridden;
 		switch (op) {
@@ -981,8 +1058,11 @@ static void *worker_thread(void *arg)
 		case OP_NS:
 			op_ns(t);
 			break;
-		default:
+		case OP_CAPGET:
 			op_capget(t);
+			break;
+		default:
+			op_tkeyring(t);
 			break;
 		}
 	}
@@ -1081,6 +1161,7 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 	long ops[OP_N] = { 0 }, fails_by_op[OP_N] = { 0 };
 	long total = 0, fails = 0, overrides = 0, overridden_ops = 0, children = 0;
 	long refused = 0, uring_files = 0, files = 0, threads = 0, objs0, objs1;
+	long uring_refused = 0, threads_refused = 0;
 	pid_t pid[SEQ_MAX_PROCS];
 	char line[512];
 	uint64_t seed;
@@ -1153,6 +1234,8 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 			uring_files += s->uring_files;
 			files += s->files;
 			threads += s->threads;
+			uring_refused += s->uring_refused;
+			threads_refused += s->threads_refused;
 			if (s->uring_err)
 				uring_err = s->uring_err;
 			for (k = 0; k < s->nmsg; k++)
@@ -1171,6 +1254,9 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 		len += snprintf(line + len, sizeof(line) - len, "%s%s %ld", k ? ", " : "",
 				op_name[k], ops[k]);
 	TH_LOG("operations: %s", line);
+	TH_LOG("with a thread keyring in the own cred, while overridden: %ld pthread_create "
+	       "refused with EBUSY, %ld io_uring requests cancelled (no io-wq worker may start)",
+	       threads_refused, uring_refused);
 	if (uring_err)
 		TH_LOG("io_uring skipped: io_uring_setup failed with %s", strerror(uring_err));
 	if (fails) {
