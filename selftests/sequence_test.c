@@ -62,7 +62,7 @@
 #define SEQ_LONG_PROCS		4
 #define SEQ_LONG_THREADS	4
 #define SEQ_LONG_OPS		200000
-#define SEQ_LONG_SECONDS	240
+#define SEQ_LONG_SECONDS	90
 #define SEQ_MAX_PROCS		4
 #define SEQ_MAX_THREADS		4
 #define SEQ_MSGS		4		/* failure messages kept per thread */
