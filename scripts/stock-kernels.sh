@@ -564,17 +564,27 @@ cmd_run() {
 
 # CMD in the prepared chroot of RELEASE through an overlay (upper layer DIR), for a test that
 # installs and removes packages: the next test starts from the chroot as prepared again.
+# Where the running kernel has no overlayfs already (mounting one could load its module) or
+# there is no unshare, DIR gets a full copy of the chroot instead.
 cmd_overlay() {
 	[ $# -ge 3 ] || usage
 	set_release "$1"
 	local dir=$2
 	shift 2
 	case "$dir" in /*) ;; *) die "DIR must be absolute: $dir" ;; esac
-	have_unshare || die "overlay needs unshare --mount"
 	lock_release shared
 	env_ok "$CHROOT" || die "$RELEASE is not prepared: run $0 prepare $RELEASE"
 	mkdir -p "$dir"
-	NS_OVERLAY=$dir chroot_run "$@"
+	if have_unshare && grep -qw overlay /proc/filesystems; then
+		NS_OVERLAY=$dir chroot_run "$@"
+	else
+		if [ ! -e "$dir/copy/.credo-debootstrap" ]; then
+			unmount_below "$dir/copy"
+			rm -rf "$dir/copy"
+			cp -a "$CHROOT" "$dir/copy"
+		fi
+		CHROOT=$dir/copy chroot_run "$@"
+	fi
 }
 
 [ $# -ge 1 ] || usage
