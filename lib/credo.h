@@ -70,11 +70,18 @@ int credo_get(struct credo_state *st, gid_t *groups, size_t maxgroups);
 #define CREDO_SPAWN_SEARCH_PATH	0x1	/* posix_spawnp(3): search PATH for file */
 
 /*
- * Start a program as another identity: override the calling thread, call
- * posix_spawn(3) (or posix_spawnp(3)), and revert, also when the spawn fails.
- * The child runs with ids as its own credentials.  actions and attr may be
- * NULL; envp NULL means the caller's environ.  The calling thread is not
- * overridden afterwards, whatever it was before.
+ * Start a program as another identity, as fork(2) plus setgroups(2),
+ * setresgid(2) and setresuid(2) in the child would: a short-lived helper
+ * thread switches itself with the raw (per-thread) syscalls, calls
+ * posix_spawn(3) (posix_spawnp(3) with CREDO_SPAWN_SEARCH_PATH) with actions
+ * and attr, and exits.  The child has ids as all its uids, gids and groups,
+ * the capabilities setresuid(2) leaves, the user's user keyring and
+ * RLIMIT_NPROC accounting; actions run as ids.  The calling thread is not
+ * switched: its credentials and override (if any) are as they were, also
+ * when the spawn fails.  Needs CAP_SETUID and CAP_SETGID, not the module.
+ * The helper's switch makes the process non-dumpable as any set*id call
+ * does (fs.suid_dumpable).  actions and attr may be NULL; envp NULL means
+ * the caller's environ.  See libcredo(3).
  */
 int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
 		   const posix_spawn_file_actions_t *actions,

@@ -6,19 +6,26 @@
  * atomic compare-and-swap: threads racing on the first call each open the
  * device, one wins, the others close theirs.  A failed open is not remembered,
  * so a later call retries (the module may have been loaded meanwhile).
+ *
+ * credo_spawn_as() does not override the caller: a short-lived helper thread
+ * switches itself with the raw (per-thread) set*id syscalls and spawns, so the
+ * child is what fork plus setgroups/setresgid/setresuid in the child makes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <linux/credo.h>
 
 #include "credo.h"
@@ -236,28 +243,143 @@ int credo_override_user(const char *name)
 	return r;
 }
 
+/* What the spawn helper thread needs, and what it reports back. */
+struct spawn_job {
+	const struct credo_ids *ids;
+	const char *file;
+	const posix_spawn_file_actions_t *actions;
+	const posix_spawnattr_t *attr;
+	char *const *argv;
+	char *const *envp;
+	int search;
+	pid_t pid;
+	int err;		/* 0 or -errno */
+};
+
+/*
+ * The helper thread.  It starts with the creating thread's own credentials;
+ * under a module older than Safety v2 it inherited the creator's override, so
+ * it ends one it finds (harmless otherwise).  It switches ITSELF with the raw
+ * syscalls (glibc's wrappers would switch every thread of the process) and
+ * spawns.  The kernel commits each switch with commit_creds(): the user's
+ * user_struct (user keyring, RLIMIT_NPROC accounting), capabilities as
+ * setresuid(2) leaves them, and the process's mm non-dumpable per
+ * fs.suid_dumpable, so the user cannot ptrace this thread or the CLONE_VM
+ * child before it execs.  Until the kernel has released it, the thread
+ * counts as one of the user's processes.  It runs nothing else and exits.
+ */
+static void *spawn_helper(void *arg)
+{
+	struct spawn_job *job = arg;
+	const struct credo_ids *ids = job->ids;
+	struct credo_state st;
+	int r;
+
+	/*
+	 * Only a process that opened the device can be overridden; do not open
+	 * it just to ask.
+	 */
+	if (__atomic_load_n(&credo_dev_fd, __ATOMIC_ACQUIRE) >= 0 &&
+	    !credo_get(&st, NULL, 0) && st.overridden) {
+		r = credo_revert();
+		if (r) {
+			job->err = r;
+			return NULL;
+		}
+	}
+	if (syscall(SYS_setgroups, ids->ngroups, ids->groups) ||
+	    syscall(SYS_setresgid, ids->gid, ids->gid, ids->gid) ||
+	    syscall(SYS_setresuid, ids->uid, ids->uid, ids->uid)) {
+		job->err = -errno;
+		return NULL;
+	}
+	if (job->search)
+		r = posix_spawnp(&job->pid, job->file, job->actions, job->attr,
+				 job->argv, job->envp);
+	else
+		r = posix_spawn(&job->pid, job->file, job->actions, job->attr,
+				job->argv, job->envp);
+	job->err = -r;
+	return NULL;
+}
+
 int credo_spawn_as(pid_t *pid, const struct credo_ids *ids, const char *file,
 		   const posix_spawn_file_actions_t *actions,
 		   const posix_spawnattr_t *attr, char *const argv[],
 		   char *const envp[], int flags)
 {
-	int r, rv;
+	struct spawn_job job;
+	posix_spawnattr_t a;
+	sigset_t all, mask;
+	short aflags = 0;
+	int r, cancel, own = 0;
+	pthread_t th;
 
-	if (!pid || !file || !argv || (flags & ~CREDO_SPAWN_SEARCH_PATH))
+	if (!pid || !ids || !file || !argv || (flags & ~CREDO_SPAWN_SEARCH_PATH))
 		return -EINVAL;
-	r = credo_override(ids);
-	if (r)
-		return r;
-	if (!envp)
-		envp = environ;
-	if (flags & CREDO_SPAWN_SEARCH_PATH)
-		r = posix_spawnp(pid, file, actions, attr, argv, envp);
-	else
-		r = posix_spawn(pid, file, actions, attr, argv, envp);
-	rv = credo_revert();	/* also when the spawn failed */
+	if (ids->ngroups > CREDO_NGROUPS_MAX || (ids->ngroups && !ids->groups))
+		return -EINVAL;
+	/* -1 means "unchanged" to setresuid(2): never an identity to switch to. */
+	if (ids->uid == (uid_t)-1 || ids->gid == (gid_t)-1)
+		return -EINVAL;
+
+	job = (struct spawn_job){
+		.ids = ids, .file = file, .actions = actions, .attr = attr,
+		.argv = argv, .envp = envp ? envp : environ,
+		.search = !!(flags & CREDO_SPAWN_SEARCH_PATH), .pid = -1,
+	};
+	r = pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	if (!r && attr)
+		r = posix_spawnattr_getflags(attr, &aflags);
 	if (r)
 		return -r;
-	return rv;
+	/*
+	 * posix_spawn gives the child the spawning thread's signal mask unless
+	 * attr sets one; the helper runs with every signal blocked, so the
+	 * child gets the caller's mask through attr.  A copy of the caller's
+	 * attr: glibc's and musl's hold plain values, and a copy keeps their
+	 * extensions too.
+	 */
+	if (!(aflags & POSIX_SPAWN_SETSIGMASK)) {
+		if (attr)
+			a = *attr;
+		else
+			r = posix_spawnattr_init(&a);
+		own = !attr && !r;
+		if (!r)
+			r = posix_spawnattr_setsigmask(&a, &mask);
+		if (!r)
+			r = posix_spawnattr_setflags(&a, aflags | POSIX_SPAWN_SETSIGMASK);
+		job.attr = &a;
+	}
+	if (r) {
+		if (own)
+			posix_spawnattr_destroy(&a);
+		return -r;
+	}
+
+	/*
+	 * The helper starts with every signal blocked: no handler runs in it.
+	 * The caller cannot be cancelled while the helper uses job.
+	 */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	sigfillset(&all);
+	r = pthread_sigmask(SIG_SETMASK, &all, NULL);
+	if (!r) {
+		r = pthread_create(&th, NULL, spawn_helper, &job);
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	}
+	if (!r)
+		r = pthread_join(th, NULL);
+	pthread_setcancelstate(cancel, NULL);
+	if (own)
+		posix_spawnattr_destroy(&a);
+	if (r)
+		return -r;
+	if (job.err)
+		return job.err;
+	*pid = job.pid;
+	return 0;
 }
 
 int credo_spawn_as_user(pid_t *pid, const char *name, const char *file,

@@ -21,6 +21,8 @@ log=$out/build.log
 # The compat override (module/Kbuild) goes on make's command line: a chroot build runs with a
 # clean environment.
 [ -z "${CREDO_FORCE_CRED_API:-}" ] || set -- "$@" "CREDO_FORCE_CRED_API=$CREDO_FORCE_CRED_API"
+# The guests' test-only helper module (module/testhook/, selftests/net_test.c); DKMS never builds it.
+set -- "$@" CREDO_TEST_MODULES=y
 say "module for $name: make -C $kdir W=1 $*"
 case $kdir in
 chroot:*) build() { "$CREDO_TOP/scripts/stock-kernels.sh" build "${kdir#chroot:}" "$out" "$log" "$@" >/dev/null 2>&1; } ;;

@@ -3,7 +3,7 @@
 # Usage: build-test-kernel.sh SERIES [TARBALL VERSION [BASE_CONFIG]]
 #   prints the build directory on stdout.
 #   CREDO_KERNEL_EXTRA=FILE merges one more fragment after debug.config (the 6.1 debug guest's
-#   sanitizers.config); it is part of the cache key.
+#   debug-6.1.config); it is part of the cache key.
 # The kernel is tinyconfig plus scripts/kernel/debug.config, or, with BASE_CONFIG (Debian's own
 # config of that kernel), that config with every module turned off plus the same fragment.
 # The cache key is the source package version plus a hash of the config fragment, of the base

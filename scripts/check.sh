@@ -94,8 +94,8 @@ for g in $guests; do
 		extra=
 		if [ "$g" = debug ]; then
 			args=(6.1)
-			# KASAN and UBSAN on this one: a third debug guest would not fit CI's time.
-			extra=$CREDO_TOP/scripts/kernel/sanitizers.config
+			# KASAN, UBSAN and core dumps on this one (the fragment says why).
+			extra=$CREDO_TOP/scripts/kernel/debug-6.1.config
 		else
 			if ! "$CREDO_TOP/scripts/stock-kernels.sh" prepare trixie-backports; then
 				args=()

@@ -29,6 +29,9 @@ ln -s busybox "$root/bin/sh"
 ln -s ../bin/busybox "$root/sbin/modprobe"
 cp "$CREDO_TOP/scripts/guest/init" "$root/init"
 cp "$moddir/credo.ko" "$root/lib/modules/$kver/extra/"
+# The test-only helper (module/testhook/) for net_test, when the build made it.
+[ ! -f "$moddir/testhook/credo_testhook.ko" ] ||
+	cp "$moddir/testhook/credo_testhook.ko" "$root/lib/modules/$kver/extra/"
 if [ "$kunit" = 1 ]; then
 	cp "$moddir/tests/credo_test.ko" "$root/lib/modules/$kver/extra/" ||
 		die "no credo_test.ko: the kernel of guest $name must have CONFIG_KUNIT"

@@ -6,6 +6,11 @@
  * with `credo whoami`, and as /proc/self/status shows them), `--user` gives the
  * ids /etc/passwd and /etc/group say, exit codes are the documented ones, and
  * errors (unknown user, module not loaded, no permission) are clear.
+ *
+ * `credo run` children are also checked side by side against the reference
+ * (fork(), raw setgroups/setresgid/setresuid in the child, exec of the same
+ * probe program; lib_users.h): ids and groups, the user keyring, RLIMIT_NPROC
+ * and dumpable after exec.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -454,6 +460,136 @@ TEST_F(users, run_user_matches_files)
 
 		expect_whoami(_metadata, r.out, 4101, 4101, want, 3);
 	}
+}
+
+/* ---- credo run against the reference: fork + raw set*id in the child ------------- */
+
+static const unsigned int probe_groups[] = { 4300, 4713 };
+static const struct lu_identity probe_id = { 4711, 4712, 2, probe_groups };
+#define NPROC_UID	"4730"	/* the RLIMIT_NPROC test's uid, used by nothing else */
+#define NPROC_LIMIT	2
+
+/* `credo run --uid U --gid 4712 --groups 4300,4713 -- PROG --credo-probe MODE [ARG]` */
+static int run_probe(struct result *r, const char *uid, const char *prog,
+		     const char *mode, const char *arg)
+{
+	const char *const a[] = { "run", "--uid", uid, "--gid", "4712", "--groups",
+				  "4300,4713", "--", prog, LU_PROBE_ARG, mode, arg, NULL };
+
+	return run(r, NULL, a);
+}
+
+#define SHOW_BOTH(ref, r) TH_LOG("reference:\n%s\ncredo run (exit %d):\n%s\nstderr:\n%s", \
+				 ref, (r).status, (r).out, (r).err)
+
+TEST(run_ids_match_reference)
+{
+	char prog[PATH_MAX], ref[LU_OUT_MAX];
+	struct result r;
+	int rs;
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	ASSERT_EQ(0, lu_ref_probe(&probe_id, NULL, prog, "ids", NULL, ref, sizeof(ref), &rs));
+	ASSERT_EQ(0, run_probe(&r, "4711", prog, "ids", NULL));
+	EXPECT_EQ(0, rs);
+	EXPECT_EQ(0, r.status) SHOW_BOTH(ref, r);
+	EXPECT_NE(NULL, strstr(ref, "Uid:\t4711\t4711\t4711\t4711\n")) SHOW_BOTH(ref, r);
+	EXPECT_STREQ(ref, r.out) SHOW_BOTH(ref, r);
+}
+
+TEST(run_user_keyring_matches_reference)
+{
+	char prog[PATH_MAX], ref[LU_OUT_MAX];
+	long root_u, ref_u, got_u;
+	struct result r;
+	int rs;
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	root_u = lu_keyring_id(KEY_SPEC_USER_KEYRING);
+	ASSERT_LT(0, root_u);
+	ASSERT_EQ(0, lu_ref_probe(&probe_id, NULL, prog, "keyring", NULL, ref, sizeof(ref),
+				  &rs));
+	ASSERT_EQ(0, run_probe(&r, "4711", prog, "keyring", NULL));
+	EXPECT_EQ(0, r.status) SHOW_BOTH(ref, r);
+	ref_u = lu_value(ref, "user_keyring");
+	got_u = lu_value(r.out, "user_keyring");
+	TH_LOG("root's @u %ld, reference child's %ld, credo run child's %ld", root_u, ref_u,
+	       got_u);
+	EXPECT_LT(0, ref_u) SHOW_BOTH(ref, r);
+	EXPECT_NE(root_u, ref_u) SHOW_BOTH(ref, r);
+	EXPECT_EQ(ref_u, got_u) SHOW_BOTH(ref, r);
+	EXPECT_NE(root_u, got_u) SHOW_BOTH(ref, r);
+	EXPECT_EQ(lu_value(ref, "user_session_keyring"),
+		  lu_value(r.out, "user_session_keyring")) SHOW_BOTH(ref, r);
+}
+
+TEST(run_rlimit_nproc_matches_reference)
+{
+	struct rlimit rl = { .rlim_cur = NPROC_LIMIT, .rlim_max = NPROC_LIMIT };
+	struct lu_identity id = probe_id;
+	char prog[PATH_MAX], ref[LU_OUT_MAX], n[8];
+	long ref_forks, got_forks;
+	struct result r;
+	int rs;
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	id.uid = (unsigned int)atoi(NPROC_UID);
+	snprintf(n, sizeof(n), "%d", LU_PROBE_FORKS);
+	/* this process and credo are root's: not limited; their children as NPROC_UID are */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NPROC, &rl));
+	ASSERT_EQ(0, lu_ref_probe(&id, NULL, prog, "nproc", n, ref, sizeof(ref), &rs));
+	ASSERT_EQ(0, run_probe(&r, NPROC_UID, prog, "nproc", n));
+	EXPECT_EQ(0, rs);
+	EXPECT_EQ(0, r.status) SHOW_BOTH(ref, r);
+	ref_forks = lu_value(ref, "forks");
+	got_forks = lu_value(r.out, "forks");
+	TH_LOG("RLIMIT_NPROC %d: forks of %d that succeeded: reference %ld, credo run %ld",
+	       NPROC_LIMIT, LU_PROBE_FORKS, ref_forks, got_forks);
+	EXPECT_LE(0, ref_forks) SHOW_BOTH(ref, r);
+	EXPECT_GT(LU_PROBE_FORKS, ref_forks) SHOW_BOTH(ref, r);
+	EXPECT_EQ(ref_forks, got_forks) SHOW_BOTH(ref, r);
+	EXPECT_EQ(lu_value(ref, "errno"), lu_value(r.out, "errno")) SHOW_BOTH(ref, r);
+}
+
+TEST(run_dumpable_matches_reference)
+{
+	char prog[PATH_MAX], ref[LU_OUT_MAX], dir[64], xonly[PATH_MAX + 16];
+	const char *progs[2];
+	struct result r;
+	int i, rs, sd = lu_suid_dumpable();
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	strcpy(dir, "/tmp/credo-cli-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, chmod(dir, 0755));
+	/* a copy the user may execute but not read: exec makes it non-dumpable */
+	snprintf(xonly, sizeof(xonly), "%s/probe-xonly", dir);
+	ASSERT_EQ(0, lu_copy_file(prog, xonly, 0711));
+	progs[0] = prog;
+	progs[1] = xonly;
+	for (i = 0; i < 2; i++) {
+		long rd, gd;
+
+		ASSERT_EQ(0, lu_ref_probe(&probe_id, NULL, progs[i], "dumpable", NULL, ref,
+					  sizeof(ref), &rs));
+		ASSERT_EQ(0, run_probe(&r, "4711", progs[i], "dumpable", NULL));
+		EXPECT_EQ(0, r.status) SHOW_BOTH(ref, r);
+		rd = lu_value(ref, "dumpable");
+		gd = lu_value(r.out, "dumpable");
+		TH_LOG("%s (suid_dumpable %d): dumpable reference %ld, credo run %ld",
+		       i ? "exec-only copy" : "readable probe", sd, rd, gd);
+		if (i == 0) {
+			EXPECT_EQ(1, rd);
+		} else if (sd >= 0 && sd != 1) {
+			EXPECT_EQ(sd, rd);
+		}
+		EXPECT_EQ(rd, gd) SHOW_BOTH(ref, r);
+	}
+	lu_rm_tree(dir);
 }
 
 TEST_HARNESS_MAIN

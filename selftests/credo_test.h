@@ -597,4 +597,63 @@ static inline void *unmapped_page(void)
 	return p;
 }
 
+/* ---- counters and cred objects at the end of a run --------------------------------- */
+
+struct credo_counters {
+	long entries, hits, misses, evictions, live;
+};
+
+/* A consistent reading: the same values twice in a row (the periodic pass may run). */
+static inline void credo_read_counters(struct credo_counters *c)
+{
+	struct credo_counters prev;
+	int i;
+
+	memset(&prev, 0xff, sizeof(prev));
+	for (i = 0; i < 100; i++) {
+		c->entries = counter("entries");
+		c->hits = counter("hits");
+		c->misses = counter("misses");
+		c->evictions = counter("evictions");
+		c->live = counter("live_overrides");
+		if (!memcmp(c, &prev, sizeof(prev)))
+			return;
+		prev = *c;
+		usleep(10000);
+	}
+}
+
+/* vm.drop_caches=2: runs every shrinker, so the table evicts each entry nothing uses. */
+static inline int credo_drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	int r = -1;
+
+	if (fd >= 0) {
+		r = write(fd, "2", 1) == 1 ? 0 : -1;
+		close(fd);
+	}
+	return r;
+}
+
+/*
+ * Cred objects once a run is over: evicts the unused table entries, then counts
+ * (credo_cred_objects()) up to @tries times while the count is above @limit, so that
+ * creds still on their way out (RCU, deferred fput, io_uring teardown) do not count.
+ * A leak stays above the limit however long it waits.  The last count, or < 0.
+ */
+static inline long credo_cred_objects_settled(long limit, int tries)
+{
+	long n = -1;
+	int i;
+
+	for (i = 0; i < tries; i++) {
+		credo_drop_caches();
+		n = credo_cred_objects();
+		if (n < 0 || n <= limit)
+			break;
+	}
+	return n;
+}
+
 #endif /* CREDO_TEST_H */

@@ -5,6 +5,13 @@
  * files giving the ids a user must get (uid, primary gid, and every group that
  * lists the user, primary included, as initgroups(3) does), and the calling
  * thread's ids from raw syscalls.  Helpers return 0 or -errno.
+ *
+ * Also the probe and the reference for "spawn as user": every binary that
+ * includes this file is a probe program when started as
+ * "PROG --credo-probe MODE [N]" (a constructor runs it before the harness and
+ * exits), and lu_ref_spawn() starts a program the way the library's spawn must
+ * be equivalent to: fork(), then raw setgroups/setresgid/setresuid in the
+ * child, then execv().
  */
 #ifndef CREDO_LIB_USERS_H
 #define CREDO_LIB_USERS_H
@@ -12,15 +19,22 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/keyctl.h>
 
 #define LU_MAX_GROUPS	64
 #define LU_FILE_MAX	(256 * 1024)
@@ -271,6 +285,392 @@ static void lu_format_groups(char *buf, size_t len, const unsigned int *g,
 	buf[0] = 0;
 	for (i = 0; i < n && off + 12 < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : "", g[i]);
+}
+
+/* ---- the probe ----------------------------------------------------------------- */
+
+#define LU_PROBE_ARG	"--credo-probe"
+#define LU_PROBE_FORKS	8
+#define LU_OUT_MAX	8192
+
+/* Threads of the parent process (the spawner): /proc/PPID/task entries, or -errno. */
+static int lu_parent_threads(void)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)getppid());
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * nproc: up to n forks of children that sleep (60 s at most) until killed;
+ * prints how many forks succeeded and the errno of the first that failed,
+ * then kills and reaps them all.  It first waits (10 s at most) until the
+ * parent is single-threaded: a spawn helper thread that switched to the user
+ * counts against the user's RLIMIT_NPROC until the kernel has released it.
+ */
+static void lu_probe_nproc(int n)
+{
+	pid_t kids[64];
+	int i, ok = 0, first_err = 0, threads = 0;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < 1000; i++) {
+		threads = lu_parent_threads();
+		if (threads <= 1)
+			break;
+		usleep(10000);
+	}
+	printf("parent_threads=%d\n", threads);
+	for (i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (!p) {
+			alarm(60);
+			pause();
+			_exit(0);
+		}
+		if (p < 0) {
+			if (!first_err)
+				first_err = errno;
+			continue;
+		}
+		kids[ok++] = p;
+	}
+	for (i = 0; i < ok; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < ok; i++)
+		waitpid(kids[i], NULL, 0);
+	printf("forks=%d errno=%d\n", ok, first_err);
+}
+
+/*
+ * glibc's internal signals (SIGCANCEL/SIGTIMER 32, SIGSETXID 33): every glibc
+ * posix_spawn() child starts with them ignored (its child code sets SIG_IGN
+ * for them, and exec keeps it), a fork()ed child does not.  A property of
+ * posix_spawn, not of credo: the probe leaves them out of SigIgn.
+ */
+#define LU_GLIBC_INTERNAL_SIGS	((1ULL << 31) | (1ULL << 32))
+
+/*
+ * The lines of a /proc status file that describe an identity (ids, groups,
+ * capability sets, no_new_privs, blocked and ignored signals, SigIgn without
+ * LU_GLIBC_INTERNAL_SIGS), verbatim otherwise, into buf.
+ */
+static int lu_status_lines(const char *path, char *buf, size_t len)
+{
+	static const char *const keys[] = {
+		"Uid:", "Gid:", "Groups:", "SigBlk:", "SigIgn:", "CapInh:", "CapPrm:", "CapEff:",
+		"CapBnd:", "CapAmb:", "NoNewPrivs:", NULL,
+	};
+	char line[4096];
+	FILE *f = fopen(path, "re");
+	size_t off = 0;
+	int i;
+
+	buf[0] = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "SigIgn:", 7))
+			snprintf(line, sizeof(line), "SigIgn:\t%016llx\n",
+				 strtoull(line + 7, NULL, 16) & ~LU_GLIBC_INTERNAL_SIGS);
+		for (i = 0; keys[i]; i++)
+			if (!strncmp(line, keys[i], strlen(keys[i])) &&
+			    off + strlen(line) < len) {
+				memcpy(buf + off, line, strlen(line) + 1);
+				off += strlen(line);
+			}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void lu_probe_ids(void)
+{
+	char buf[LU_OUT_MAX];
+	int r = lu_status_lines("/proc/self/status", buf, sizeof(buf));
+
+	if (r)
+		printf("status=%d\n", r);
+	fputs(buf, stdout);
+}
+
+static long lu_keyring_id(long which)
+{
+	long id = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, which, 1, 0, 0);
+
+	return id < 0 ? -errno : id;
+}
+
+/* MODE: ids, keyring, dumpable, nproc N.  Exit status 0, 2 for a bad mode. */
+static int lu_probe(int argc, char **argv)
+{
+	const char *mode = argv[2];
+
+	if (!strcmp(mode, "ids")) {
+		lu_probe_ids();
+	} else if (!strcmp(mode, "keyring")) {
+		printf("user_keyring=%ld\n", lu_keyring_id(KEY_SPEC_USER_KEYRING));
+		printf("user_session_keyring=%ld\n",
+		       lu_keyring_id(KEY_SPEC_USER_SESSION_KEYRING));
+	} else if (!strcmp(mode, "dumpable")) {
+		printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	} else if (!strcmp(mode, "nproc") && argc > 3) {
+		lu_probe_nproc(atoi(argv[3]));
+	} else {
+		printf("bad probe mode\n");
+		return 2;
+	}
+	return 0;
+}
+
+static void __attribute__((constructor)) lu_probe_entry(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	if (argc < 3 || !argv || strcmp(argv[1], LU_PROBE_ARG))
+		return;
+	argc = lu_probe(argc, argv);
+	fflush(stdout);
+	_exit(argc);
+}
+
+/* The path of this binary (the probe), or "" */
+static void lu_self_exe(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	buf[n > 0 ? n : 0] = 0;
+}
+
+/* ---- the reference spawn ----------------------------------------------------------- */
+
+struct lu_identity {
+	unsigned int uid, gid;
+	unsigned int ngroups;
+	const unsigned int *groups;
+};
+
+/* An open(2) the child makes before exec, as posix_spawn_file_actions_addopen() would. */
+struct lu_open_action {
+	int fd;
+	const char *path;
+	int flags;
+	mode_t mode;
+};
+
+/*
+ * The reference: fork(), then in the child raw setgroups/setresgid/setresuid
+ * (the calling thread only, through commit_creds()), the optional open, stdout
+ * onto out_fd (if >= 0), execv(path, argv).  Returns 0 with *pid set, or
+ * -errno of the step that failed in the child (reaped then), the way
+ * posix_spawn() reports a failed file action.  The caller must not be
+ * overridden (fork fails then).
+ */
+static int lu_ref_spawn(pid_t *pid, const struct lu_identity *id,
+			const struct lu_open_action *act, int out_fd,
+			const char *path, char *const argv[])
+{
+	int ep[2], err = 0;
+	ssize_t n;
+	pid_t p;
+
+	if (pipe2(ep, O_CLOEXEC))
+		return -errno;
+	p = fork();
+	if (p < 0) {
+		err = -errno;
+		close(ep[0]);
+		close(ep[1]);
+		return err;
+	}
+	if (!p) {
+		int fd;
+
+		if (syscall(SYS_setgroups, (size_t)id->ngroups, id->groups) ||
+		    syscall(SYS_setresgid, id->gid, id->gid, id->gid) ||
+		    syscall(SYS_setresuid, id->uid, id->uid, id->uid))
+			goto fail;
+		if (act) {
+			fd = open(act->path, act->flags, act->mode);
+			if (fd < 0)
+				goto fail;
+			if (fd != act->fd && (dup2(fd, act->fd) < 0 || close(fd)))
+				goto fail;
+		}
+		if (out_fd >= 0 && out_fd != 1 && dup2(out_fd, 1) < 0)
+			goto fail;
+		execv(path, argv);
+fail:
+		err = errno;
+		if (write(ep[1], &err, sizeof(err)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(ep[1]);
+	do {
+		n = read(ep[0], &err, sizeof(err));
+	} while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		waitpid(p, NULL, 0);
+		return -err;
+	}
+	*pid = p;
+	return 0;
+}
+
+/* Reads fd to EOF into buf (NUL-terminated, truncated to len - 1), closes it. */
+static void lu_read_all(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		char scratch[512];
+
+		if (off < len - 1)
+			n = read(fd, buf + off, len - 1 - off);
+		else
+			n = read(fd, scratch, sizeof(scratch));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (off < len - 1)
+			off += (size_t)n;
+	}
+	buf[off] = 0;
+	close(fd);
+}
+
+/* Reaps pid: its exit code, 128+signal, or -errno. */
+static int lu_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) != pid)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/*
+ * The probe (this binary) started by the reference as id, after the open act
+ * (may be NULL): its output in out.  Returns the spawn's 0 or -errno; *status
+ * the probe's exit code.
+ */
+static int lu_ref_probe(const struct lu_identity *id, const struct lu_open_action *act,
+			const char *prog, const char *mode, const char *arg,
+			char *out, size_t len, int *status)
+{
+	char *argv[] = { (char *)prog, LU_PROBE_ARG, (char *)mode, (char *)arg, NULL };
+	pid_t pid = -1;
+	int p[2], r;
+
+	out[0] = 0;
+	*status = -1;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	r = lu_ref_spawn(&pid, id, act, p[1], prog, argv);
+	close(p[1]);
+	if (r) {
+		close(p[0]);
+		return r;
+	}
+	lu_read_all(p[0], out, len);
+	*status = lu_wait(pid);
+	return 0;
+}
+
+/* The value of "key=" in probe output, or LONG_MIN when absent. */
+static long lu_value(const char *out, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = out;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == '=')
+			return strtol(p + klen + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return LONG_MIN;
+}
+
+/* ---- files for the spawn tests ------------------------------------------------------ */
+
+/* Copies from to a new file to (owned by the caller) with mode. */
+static int lu_copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in, out, e = 0;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		e = -errno;
+		close(in);
+		return e;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			e = -EIO;
+			break;
+		}
+	if (n < 0)
+		e = -errno;
+	close(in);
+	if (!e && fchmod(out, mode))
+		e = -errno;
+	if (close(out) && !e)
+		e = -errno;
+	return e;
+}
+
+/* /proc/sys/fs/suid_dumpable, or -errno. */
+static int lu_suid_dumpable(void)
+{
+	char *buf;
+	size_t len;
+	int v, r = lu_read_file("/proc/sys/fs/suid_dumpable", &buf, &len);
+
+	if (r)
+		return r;
+	v = atoi(buf);
+	free(buf);
+	return v;
+}
+
+static int lu_rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) ? -1 : 0;
+}
+
+/* rm -rf dir */
+static void lu_rm_tree(const char *dir)
+{
+	nftw(dir, lu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif /* CREDO_LIB_USERS_H */

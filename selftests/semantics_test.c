@@ -4,14 +4,13 @@
  * other processes signalling, ptracing or reading /proc of it see its own (objective)
  * identity; files it opens are opened as the override identity and keep working after the
  * revert, all of them sharing the one coalesced cred; io_uring requests it submits run as the
- * override identity; vfork and posix_spawn children run as the override identity.
+ * override identity (io_uring workers and SQPOLL threads themselves, and fork/exec: escape_test).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +29,6 @@
 
 #define TARGET_UID 4242
 #define TARGET_GID 4243
-
-extern char **environ;
-
 
 static int override_to(__u32 uid, __u32 gid)
 {
@@ -456,85 +452,4 @@ TEST(io_uring_requests_run_as_the_submitters_override)
 	rmdir(dir);
 }
 
-/* ---- vfork and posix_spawn ------------------------------------------------------------------ */
-
-struct spawn_result {
-	int how;		/* 0 vfork + exec, 1 posix_spawn */
-	pid_t child;
-	int pipe_rd;
-	long parent_euid_after;
-};
-
-static void *spawn_overridden(void *arg)
-{
-	struct spawn_result *r = arg;
-	char fdarg[16];
-	char *argv[] = { "/proc/self/exe", "--report-ids", fdarg, NULL };
-	int p[2];
-
-	if (pipe(p) || override_to(TARGET_UID, TARGET_GID))
-		return (void *)1;
-	snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
-	if (r->how == 0) {
-		r->child = vfork();
-		if (r->child == 0) {
-			execv(argv[0], argv);
-			_exit(4);
-		}
-	} else if (posix_spawn(&r->child, argv[0], NULL, NULL, argv, environ)) {
-		r->child = -1;
-	}
-	close(p[1]);
-	r->pipe_rd = p[0];
-	r->parent_euid_after = syscall(SYS_geteuid);
-	revert();
-	return NULL;
-}
-
-static void check_spawn(struct __test_metadata *_metadata, int how)
-{
-	struct spawn_result r = { .how = how };
-	long uid = -1, euid = -1, gid = -1;
-	char line[128] = { 0 };
-	void *ret;
-	pthread_t t;
-	int status;
-
-	ASSERT_EQ(0, pthread_create(&t, NULL, spawn_overridden, &r));
-	ASSERT_EQ(0, pthread_join(t, &ret));
-	ASSERT_EQ(NULL, ret);
-	ASSERT_LT(0, r.child);
-	ASSERT_LT(0, read(r.pipe_rd, line, sizeof(line) - 1));
-	ASSERT_EQ(r.child, waitpid(r.child, &status, 0));
-	EXPECT_EQ(0, status);
-	ASSERT_EQ(3, sscanf(line, "%ld %ld %ld", &uid, &euid, &gid));
-	EXPECT_EQ(TARGET_UID, uid);
-	EXPECT_EQ(TARGET_UID, euid);
-	EXPECT_EQ(TARGET_GID, gid);
-	/* The parent thread kept its override across the spawn; the process is unchanged. */
-	EXPECT_EQ(TARGET_UID, r.parent_euid_after);
-	EXPECT_EQ(0U, geteuid());
-	close(r.pipe_rd);
-}
-
-TEST(vfork_exec_child_runs_as_the_override_identity)
-{
-	REQUIRE_CREDO();
-	check_spawn(_metadata, 0);
-}
-
-TEST(posix_spawn_child_runs_as_the_override_identity)
-{
-	REQUIRE_CREDO();
-	check_spawn(_metadata, 1);
-}
-
-int main(int argc, char **argv)
-{
-	if (argc == 3 && !strcmp(argv[1], "--report-ids")) {
-		dprintf(atoi(argv[2]), "%ld %ld %ld\n", syscall(SYS_getuid), syscall(SYS_geteuid),
-			syscall(SYS_getgid));
-		return 0;
-	}
-	return test_harness_run(argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -69,8 +69,9 @@ static void usage(FILE *f)
 		"Per-thread credential switching through /dev/credo.\n"
 		"\n"
 		"Commands:\n"
-		"  run      run COMMAND as another user (override, spawn, revert) and\n"
-		"           exit with its status\n"
+		"  run      run COMMAND as another user (as fork plus setgroups,\n"
+		"           setresgid, setresuid in the child would) and exit with\n"
+		"           its status\n"
 		"  status   is the module loaded, its counters and parameters\n"
 		"  whoami   this thread's credentials as the kernel reports them\n"
 		"\n"
@@ -283,7 +284,12 @@ static int cmd_run(int argc, char **argv)
 	r = open_device(EXIT_RUN_FAIL);
 	if (r)
 		goto out;
-	/* Try the switch alone first, so that its errors are told apart from spawn's. */
+	/*
+	 * Try the switch alone first (an override and its revert), so that a
+	 * refused identity is told apart from a command that cannot run: the
+	 * spawn itself switches a helper thread with the raw set*id syscalls
+	 * (credo_spawn_as(), libcredo(3)).
+	 */
 	r = credo_override(&ids);
 	if (!r)
 		r = credo_revert();

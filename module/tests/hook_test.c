@@ -17,8 +17,8 @@
 
 #define CREDO_TEST_ABSENT	"credo_test_no_such_function"
 
-/* Global and noinline so that every call goes through its ftrace site. */
-noinline int credo_test_hook_target(int x)
+/* noinline, and called through a hidden pointer: every call passes its ftrace site. */
+static noinline int credo_test_hook_target(int x)
 {
 	OPTIMIZER_HIDE_VAR(x);
 	return x + 1;
