@@ -82,4 +82,7 @@ for f in $files "$changes"; do
 	esac
 done
 cp "$work/credo_$version.dsc" "$work/credo_$version.tar.xz" "$out/source/"
-say "deb: $(cd "$out" && echo ./*.deb) in $out ($(($(date +%s) - t0)) s; lintian: $(grep -c '^[EW]: ' "$lint" || true) errors and warnings, $(grep -c '^O: ' "$lint" || true) overridden)"
+tags=$(grep -c '^[EW]: ' "$lint" || true)
+overridden=$(grep -c '^O: ' "$lint" || true)
+say "deb: $(cd "$out" && echo ./*.deb) in $out ($(($(date +%s) - t0)) s;" \
+	"lintian: $tags errors and warnings, $overridden overridden)"

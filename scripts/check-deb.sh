@@ -43,8 +43,9 @@ test_release() {
 	cp "$CREDO_BUILD"/deb/*.deb "$dir/debs/"
 	cp "$CREDO_TOP/scripts/lib.sh" "$CREDO_TOP/scripts/deb-chroot-test.sh" "$dir/"
 	rm -rf "$root"
-	"$stock" overlay "$rel" "$root" --bind "$dir" env CREDO_T0="$CREDO_T0" bash /build/deb-chroot-test.sh "$version" \
-		linux-headers-cloud-amd64 "$removal" "$keep" 2>&1 | tee "$dir/test.log" >&2 || rc=$?
+	"$stock" overlay "$rel" "$root" --bind "$dir" env CREDO_T0="$CREDO_T0" \
+		bash /build/deb-chroot-test.sh "$version" linux-headers-cloud-amd64 "$removal" "$keep" 2>&1 |
+		tee "$dir/test.log" >&2 || rc=$?
 	rm -rf "$root"
 	[ "$rc" = 0 ] || die "deb: $rel: the package test failed (log $dir/test.log)"
 	say "deb: $rel: passed ($(($(date +%s) - start)) s)"
@@ -52,4 +53,5 @@ test_release() {
 test_release bookworm remove "$kver"
 cp "$CREDO_BUILD/deb-test-bookworm/out/credo.ko" "$CREDO_BUILD/mod-deb/module/credo.ko"
 test_release trixie purge
-say "deb: packages built, linted, installed, rebuilt for new headers, removed and purged on bookworm and trixie ($(($(date +%s) - t0)) s)"
+say "deb: packages built, linted, installed, rebuilt for new headers, removed and purged" \
+	"on bookworm and trixie ($(($(date +%s) - t0)) s)"

@@ -63,7 +63,10 @@ headers=$(kernels_with_headers)
 if [ -n "$keep" ] && ! grep -qx "$keep" <<<"$headers"; then
 	say "$release: installing linux-headers-$keep (the host's Debian kernel)"
 	apt_get install --no-install-recommends "linux-headers-$keep" >/build/headers.log 2>&1 ||
-		{ tail -n 20 /build/headers.log; die "$release: no linux-headers-$keep (is the host's kernel older than the mirror's?)"; }
+		{
+			tail -n 20 /build/headers.log
+			die "$release: no linux-headers-$keep (is the host's kernel older than the mirror's?)"
+		}
 	headers=$(kernels_with_headers)
 fi
 # The chroot's own (the stamp of stock-kernels.sh, its apt proxy file): the same after the purge.
@@ -169,5 +172,6 @@ for p in "${pkgs[@]}"; do
 	esac
 done
 after=$(credo_files)
-[ "$after" = "$before" ] || die "$release: left after the $removal: $(comm -13 <(echo "$before") <(echo "$after"))"
+[ "$after" = "$before" ] ||
+	die "$release: left after the $removal: $(comm -13 <(echo "$before") <(echo "$after"))"
 say "$release: install, DKMS build for $(echo "$headers" "$new" | wc -w) kernels, $removal ok"
