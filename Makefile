@@ -6,7 +6,7 @@ KVER ?= $(shell find /boot -maxdepth 1 -name 'vmlinuz-*-amd64' -printf '%f\n' 2>
 KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(CURDIR)
 
-.PHONY: all module modules clean style check kernel tests deps demo help tested-on
+.PHONY: all module modules clean style check kernel tests deps demo help tested-on deb
 
 all: module
 
@@ -35,7 +35,7 @@ check:
 	scripts/check.sh
 
 # One guest alone (still runs style and the host build first): check-bookworm (alias
-# check-stock), check-dkms, check-bullseye, check-trixie, check-trixie-backports, check-debug,
+# check-stock), check-dkms, check-deb, check-bullseye, check-trixie, check-trixie-backports, check-debug,
 # check-debug-newest.
 check-%:
 	scripts/check.sh $*
@@ -47,6 +47,11 @@ tested-on:
 demo:
 	scripts/demo.sh
 
+# Debian packages (debian/): dpkg-buildpackage in a clean bookworm chroot, then lintian; the
+# .debs land in build/deb/. make check-deb also installs and tests them (scripts/check-deb.sh).
+deb:
+	scripts/build-deb.sh
+
 # Benchmark in the stock QEMU guest (not part of make check): see docs/performance.md.
 .PHONY: bench
 bench:
@@ -56,7 +61,8 @@ help:
 	@echo "make            build credo.ko against $(KDIR) (W=1)"
 	@echo "make check      style, host build, stock and debug QEMU guests, all tests"
 	@echo "make demo       boot Debian's kernel in QEMU, modprobe credo, run the demonstration"
-	@echo "make check-GUEST  one guest only: bookworm dkms bullseye trixie trixie-backports debug debug-newest"
+	@echo "make check-GUEST  one guest only: bookworm dkms deb bullseye trixie trixie-backports debug debug-newest"
+	@echo "make deb        Debian packages into build/deb/ (dpkg-buildpackage in a bookworm chroot, lintian)"
 	@echo "make tested-on  copy the last run's Tested-on table into README.md and docs/testing.md"
 	@echo "make style      checkpatch --strict and sparse"
 
@@ -65,7 +71,9 @@ help:
 #   make tools      tools/credo (linked with libcredo.a) into $(USER_BUILD)/tools
 #   make install    [DESTDIR=/tmp/x] [PREFIX=/usr]: headers, library, credo.pc, the tool, man
 #                   pages, the udev rule, the modprobe.d file and the DKMS source tree
-CREDO_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+# The version is written in one place, the first line of debian/changelog (less any Debian
+# revision); dkms.conf says #MODULE_VERSION#, replaced here and by dh_dkms -V.
+CREDO_VERSION := $(shell sed -n '1s/^credo (\([^)-]*\).*/\1/p' $(CURDIR)/debian/changelog)
 PREFIX ?= /usr
 DESTDIR ?=
 USER_BUILD ?= $(CURDIR)/build
@@ -105,7 +113,8 @@ install: lib tools
 	install -D -m 0644 packaging/credo-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/credo.conf
 	rm -rf $(DESTDIR)$(DKMSSRCDIR)
 	install -d $(DESTDIR)$(DKMSSRCDIR)
-	install -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMSSRCDIR)/
+	install -m 0644 Kbuild $(DESTDIR)$(DKMSSRCDIR)/
+	sed 's/#MODULE_VERSION#/$(CREDO_VERSION)/' dkms.conf >$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
 	cd $(CURDIR) && find module uapi -type f \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' -print | while read -r f; do \
 		install -D -m 0644 "$$f" "$(DESTDIR)$(DKMSSRCDIR)/$$f" || exit 1; \

@@ -12,7 +12,7 @@ out=$CREDO_BUILD/pkg
 root=$out/root
 rm -rf "$out" "$CREDO_BUILD/mod-dkms"
 mkdir -p "$out/dkmstree" "$CREDO_BUILD/mod-dkms/module"
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$CREDO_TOP/dkms.conf")
+version=$(credo_version)
 multiarch=$(gcc -print-multiarch)
 
 say "packaging: make install DESTDIR=$root"

@@ -4,6 +4,9 @@
 #   bookworm          Debian 12's stock kernel (the host's linux-image-amd64), alias "stock"
 #   dkms              the same kernel, loading the credo.ko that DKMS built from what
 #                     `make install` installed (scripts/check-packaging.sh)
+#   deb               the same kernel, loading the credo.ko that DKMS built from the Debian
+#                     packages in a bookworm chroot (scripts/check-deb.sh: build, lintian,
+#                     install, new headers, remove and purge in bookworm and trixie chroots)
 #   bullseye          Debian 11's stock 5.10
 #   trixie            Debian 13's stock 6.12
 #   trixie-backports  the newest stable kernel Debian ships (7.x)
@@ -12,7 +15,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-guests=${*:-bookworm dkms bullseye trixie trixie-backports debug debug-newest}
+guests=${*:-bookworm dkms deb bullseye trixie trixie-backports debug debug-newest}
 # Stock kernels run their two vCPUs on one host thread (see run-guest.sh); the debug kernels,
 # whose stress test is four times slower that way, keep multi-threaded TCG.
 stock_tcg=${CREDO_TCG_OPTS-,thread=single}
@@ -50,6 +53,19 @@ for g in $guests; do
 		what="make install, dkms build, modprobe, core and library kselftests, demo, rmmod"
 		step "guest $g: make install, dkms build for Debian $kver"
 		if "$CREDO_TOP/scripts/check-packaging.sh" "$kver"; then
+			CREDO_TCG_OPTS=$stock_tcg CREDO_GUEST_TESTS="override_test lib_test cli_test" \
+				"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
+				"$CREDO_BUILD/mod-$g/module" || ok=0
+		else
+			ok=0
+			rm -f "$CREDO_BUILD/guest-$g/result.txt"
+		fi
+		;;
+	deb)
+		kver=$(stock_kver)
+		what="dpkg-buildpackage, lintian, apt install in bookworm and trixie chroots (DKMS build, new headers, remove, purge), modprobe, core and library kselftests, demo, rmmod"
+		step "guest $g: Debian packages, DKMS build for Debian $kver"
+		if "$CREDO_TOP/scripts/check-deb.sh" "$kver"; then
 			CREDO_TCG_OPTS=$stock_tcg CREDO_GUEST_TESTS="override_test lib_test cli_test" \
 				"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
 				"$CREDO_BUILD/mod-$g/module" || ok=0

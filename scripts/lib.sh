@@ -36,6 +36,12 @@ with_progress() {
 	wait "$pid"
 }
 
+# credo's version: the first line of debian/changelog less any Debian revision, the one place
+# it is written (the Makefiles, dkms.conf through make install and dh_dkms, take it from there).
+credo_version() {
+	sed -n '1s/^credo (\([^)-]*\).*/\1/p' "$CREDO_TOP/debian/changelog"
+}
+
 pkg_version() {
 	dpkg-query -W -f='${Version}' "$1" 2>/dev/null
 }

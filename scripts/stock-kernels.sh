@@ -3,13 +3,21 @@
 # (its compiler and libc), and the vmlinuz that boots in QEMU.
 #
 # Usage:
-#   stock-kernels.sh prepare RELEASE                        cache chroot, headers and vmlinuz
+#   stock-kernels.sh prepare RELEASE [PACKAGE...]           cache chroot, headers and vmlinuz (and
+#                                                           PACKAGEs, installed with apt-get)
 #   stock-kernels.sh build RELEASE SRC_DIR OUT_LOG [make args...]
 #                                                           make W=1 modules in SRC_DIR with its headers
 #   stock-kernels.sh env RELEASE                            print the path of the env file
 #   stock-kernels.sh source RELEASE                         newest linux-source-X.Y of RELEASE: prints
 #                                                           "SERIES PACKAGE_VERSION TARBALL"
-# RELEASE: bullseye, trixie or trixie-backports (the newest kernel there; base suite trixie).
+#   stock-kernels.sh run RELEASE [--bind HOSTDIR] CMD...    CMD in the prepared chroot (HOSTDIR at /build)
+#   stock-kernels.sh overlay RELEASE DIR [--bind HOSTDIR] CMD...
+#                                                           the same through an overlay whose upper layer
+#                                                           is DIR: the chroot stays as prepared, what CMD
+#                                                           changes lands in DIR (rm -rf DIR to drop it)
+# RELEASE: bullseye, trixie or trixie-backports (the newest kernel there; base suite trixie);
+# bookworm (headers only: its kernel is the host's own /boot one, no image is fetched);
+# bookworm-build (debootstrap --variant=buildd, no kernel at all: the Debian package build).
 #
 # Everything lives in $CREDO_CACHE/stock/RELEASE/: chroot/, image/ (vmlinuz), env, *.log.
 # prepare is idempotent: a warm run does apt-get update in the chroot and redoes only what a new
@@ -29,7 +37,7 @@ STOCK_INCLUDE=gcc,make,libc6-dev,kmod,libelf-dev,perl,ca-certificates
 CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 usage() {
-	sed -n '5,12s/^# \{0,1\}//p' "$SELF" >&2
+	sed -n '5,21s/^# \{0,1\}//p' "$SELF" >&2
 	exit 2
 }
 
@@ -46,6 +54,14 @@ ns_run() {
 	trap ns_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM HUP
+	# NS_OVERLAY=DIR: the chroot is ROOT seen through an overlay whose upper layer is DIR/upper.
+	if [ -n "${NS_OVERLAY:-}" ]; then
+		mkdir -p "$NS_OVERLAY/upper" "$NS_OVERLAY/work" "$NS_OVERLAY/root"
+		mount -t overlay overlay -o "lowerdir=$root,upperdir=$NS_OVERLAY/upper,workdir=$NS_OVERLAY/work" \
+			"$NS_OVERLAY/root"
+		NS_MOUNTED+=("$NS_OVERLAY/root")
+		root=$NS_OVERLAY/root
+	fi
 	mount -t proc proc "$root/proc"
 	NS_MOUNTED+=("$root/proc")
 	if [ -n "$bind" ]; then
@@ -120,10 +136,15 @@ step() {
 
 set_release() {
 	RELEASE=$1
+	# KERNEL: image (headers and a vmlinuz fetched from the release), host (headers only: the
+	# host's /boot has the image), none (a build chroot).
+	VARIANT=minbase INCLUDE=$STOCK_INCLUDE KERNEL=image
 	case "$RELEASE" in
 	bullseye | trixie) SUITE=$RELEASE BACKPORTS= ;;
 	trixie-backports) SUITE=trixie BACKPORTS=$RELEASE ;;
-	*) die "unknown release '$RELEASE' (bullseye, trixie or trixie-backports)" ;;
+	bookworm) SUITE=$RELEASE BACKPORTS="" KERNEL=host ;;
+	bookworm-build) SUITE=bookworm BACKPORTS="" VARIANT=buildd INCLUDE=ca-certificates KERNEL=none ;;
+	*) die "unknown release '$RELEASE' (bullseye, trixie, trixie-backports, bookworm or bookworm-build)" ;;
 	esac
 	STOCK_DIR=$CREDO_CACHE/stock/$RELEASE
 	CHROOT=$STOCK_DIR/chroot
@@ -225,8 +246,10 @@ env_ok() {
 		set +u
 		# shellcheck source=/dev/null
 		. "$ENV_FILE"
+		[ "$CHROOT" = "$1" ] || exit 1
+		[ "$KERNEL" != none ] || exit 0
 		# shellcheck disable=SC2153 # VMLINUZ comes from the env file
-		[ -n "$KVER" ] && [ -f "$VMLINUZ" ] && [ "$CHROOT" = "$1" ] && chroot_exists "$KDIR_IN_CHROOT/Makefile"
+		[ -n "$KVER" ] && { [ "$KERNEL" = host ] || [ -f "$VMLINUZ" ]; } && chroot_exists "$KDIR_IN_CHROOT/Makefile"
 	)
 }
 
@@ -243,7 +266,9 @@ env_get() {
 # prepare
 
 ensure_chroot() {
-	local stamp="suite=$SUITE mirror=$MIRROR include=$STOCK_INCLUDE"
+	local stamp="suite=$SUITE mirror=$MIRROR include=$INCLUDE"
+	[ "$VARIANT" = minbase ] || stamp="$stamp variant=$VARIANT"
+	[ -z "$PACKAGES" ] || stamp="$stamp packages=$PACKAGES"
 	if [ -f "$CHROOT/.credo-debootstrap" ] && [ "$(cat "$CHROOT/.credo-debootstrap")" = "$stamp" ]; then
 		say "$RELEASE: chroot $CHROOT is there"
 		return 0
@@ -261,7 +286,7 @@ ensure_chroot() {
 	local ns=()
 	have_unshare && ns=(unshare --mount --propagation private --)
 	step "debootstrap $SUITE from $MIRROR" "$STOCK_DIR/debootstrap.log" \
-		"${ns[@]}" debootstrap --variant=minbase --include="$STOCK_INCLUDE" "$SUITE" "$new" "$MIRROR" ||
+		"${ns[@]}" debootstrap --variant="$VARIANT" --include="$INCLUDE" "$SUITE" "$new" "$MIRROR" ||
 		die "debootstrap failed (log $STOCK_DIR/debootstrap.log)"
 	unmount_below "$new"
 	echo "$stamp" >"$new/.credo-debootstrap"
@@ -337,8 +362,12 @@ fetch_image() {
 }
 
 cmd_prepare() {
-	[ $# = 1 ] || usage
+	[ $# -ge 1 ] || usage
 	set_release "$1"
+	shift
+	# Extra packages are part of the chroot's stamp: a changed list makes a new chroot, so that
+	# nothing a former list installed stays behind.
+	PACKAGES="$*"
 	[ "$(id -u)" = 0 ] || die "prepare needs root (debootstrap, chroot)"
 	local t0
 	t0=$(date +%s)
@@ -361,6 +390,23 @@ cmd_prepare() {
 			return 0
 		fi
 		die "$RELEASE: apt-get update failed"
+	fi
+	if [ -n "$PACKAGES" ]; then
+		# shellcheck disable=SC2086 # a list of package names
+		step "install $PACKAGES" "$STOCK_DIR/apt-packages.log" \
+			chroot_run apt-get install -y --no-install-recommends $PACKAGES ||
+			die "$RELEASE: installing $PACKAGES failed"
+	fi
+	if [ "$KERNEL" = none ]; then
+		chroot_run apt-get clean >>"$STOCK_DIR/apt-packages.log" 2>&1 || true
+		{
+			echo "# $RELEASE chroot (no kernel), written by scripts/stock-kernels.sh prepare"
+			printf 'RELEASE=%q\n' "$RELEASE"
+			printf 'CHROOT=%q\n' "$CHROOT"
+		} >"$ENV_FILE.new"
+		mv "$ENV_FILE.new" "$ENV_FILE"
+		say "$RELEASE: prepared in $(($(date +%s) - t0)) s: $ENV_FILE"
+		return 0
 	fi
 	step "install linux-headers-amd64${BACKPORTS:+ from $BACKPORTS}" "$STOCK_DIR/apt-install.log" \
 		chroot_run apt-get install -y --no-install-recommends ${BACKPORTS:+-t "$BACKPORTS"} linux-headers-amd64 ||
@@ -391,21 +437,27 @@ cmd_prepare() {
 		return 0
 	fi
 
-	local t1
-	t1=$(date +%s)
-	say "$RELEASE: kernel image for $ver..."
-	fetch_image "$ver"
-	say "$RELEASE: kernel image done ($(($(date +%s) - t1)) s)"
-	local vmlinuz=$STOCK_DIR/image$IMAGE_PATH
-	case "$IMAGE_PATH" in
-	*/vmlinuz-"$kver" | */"$kver"/vmlinuz) ;;
-	*) die "$RELEASE: $IMAGE_PKG holds $IMAGE_PATH, not the image of $kver" ;;
-	esac
-	# The version the kernel itself carries is what uname -r prints.
-	local built
-	built=$(file -b "$vmlinuz" | sed -n 's/.*, version \([^ ]*\) .*/\1/p')
-	[ -z "$built" ] || [ "$built" = "$kver" ] || die "$RELEASE: $vmlinuz says version $built, headers say $kver"
-	say "$RELEASE: vmlinuz $IMAGE_PATH from $IMAGE_PKG $IMAGE_PKG_VERSION"
+	local vmlinuz=
+	IMAGE_PKG="" IMAGE_PKG_VERSION=""
+	if [ "$KERNEL" = image ]; then
+		local t1
+		t1=$(date +%s)
+		say "$RELEASE: kernel image for $ver..."
+		fetch_image "$ver"
+		say "$RELEASE: kernel image done ($(($(date +%s) - t1)) s)"
+		vmlinuz=$STOCK_DIR/image$IMAGE_PATH
+		case "$IMAGE_PATH" in
+		*/vmlinuz-"$kver" | */"$kver"/vmlinuz) ;;
+		*) die "$RELEASE: $IMAGE_PKG holds $IMAGE_PATH, not the image of $kver" ;;
+		esac
+		# The version the kernel itself carries is what uname -r prints.
+		local built
+		built=$(file -b "$vmlinuz" | sed -n 's/.*, version \([^ ]*\) .*/\1/p')
+		[ -z "$built" ] || [ "$built" = "$kver" ] || die "$RELEASE: $vmlinuz says version $built, headers say $kver"
+		say "$RELEASE: vmlinuz $IMAGE_PATH from $IMAGE_PKG $IMAGE_PKG_VERSION"
+	elif [ -f "/boot/vmlinuz-$kver" ]; then
+		vmlinuz=/boot/vmlinuz-$kver
+	fi
 
 	# Old headers after a new upload, and the downloaded .debs: not needed any more.
 	chroot_run apt-get -y autoremove --purge >>"$STOCK_DIR/apt-install.log" 2>&1 || true
@@ -500,6 +552,41 @@ cmd_source() {
 	echo "${pkg#linux-source-} $ver $tarball"
 }
 
+# CMD in the prepared chroot of RELEASE, as chroot_run runs it (a build chroot, for instance).
+cmd_run() {
+	[ $# -ge 2 ] || usage
+	set_release "$1"
+	shift
+	if have_unshare; then lock_release shared; else lock_release exclusive; fi
+	env_ok "$CHROOT" || die "$RELEASE is not prepared: run $0 prepare $RELEASE"
+	chroot_run "$@"
+}
+
+# CMD in the prepared chroot of RELEASE through an overlay (upper layer DIR), for a test that
+# installs and removes packages: the next test starts from the chroot as prepared again.
+# Where the running kernel has no overlayfs already (mounting one could load its module) or
+# there is no unshare, DIR gets a full copy of the chroot instead.
+cmd_overlay() {
+	[ $# -ge 3 ] || usage
+	set_release "$1"
+	local dir=$2
+	shift 2
+	case "$dir" in /*) ;; *) die "DIR must be absolute: $dir" ;; esac
+	lock_release shared
+	env_ok "$CHROOT" || die "$RELEASE is not prepared: run $0 prepare $RELEASE"
+	mkdir -p "$dir"
+	if have_unshare && grep -qw overlay /proc/filesystems; then
+		NS_OVERLAY=$dir chroot_run "$@"
+	else
+		if [ ! -e "$dir/copy/.credo-debootstrap" ]; then
+			unmount_below "$dir/copy"
+			rm -rf "$dir/copy"
+			cp -a "$CHROOT" "$dir/copy"
+		fi
+		CHROOT=$dir/copy chroot_run "$@"
+	fi
+}
+
 [ $# -ge 1 ] || usage
 cmd=$1
 shift
@@ -508,6 +595,8 @@ prepare) cmd_prepare "$@" ;;
 build) cmd_build "$@" ;;
 env) cmd_env "$@" ;;
 source) cmd_source "$@" ;;
+run) cmd_run "$@" ;;
+overlay) cmd_overlay "$@" ;;
 _ns) ns_run "$@" ;;
 *) usage ;;
 esac
