@@ -332,23 +332,32 @@ static inline __u64 ambient_mask(void)
 
 /* ---- sysfs counters and /proc --------------------------------------------- */
 
+/* The start of a small file (sysfs, /proc), NUL-terminated in @buf: its length, -1 if empty or unreadable. */
+static inline ssize_t credo_read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 /* A counter from /sys/kernel/credo, or -1 if unreadable or not decimal. */
 static inline long long credo_counter(const char *name)
 {
 	char path[256], buf[64], *end;
 	long long v;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), CREDO_SYSFS "/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (credo_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
 	if (errno || end == buf || (*end && *end != '\n') || v < 0)
@@ -655,5 +664,34 @@ static inline long credo_cred_objects_settled(long limit, int tries)
 	}
 	return n;
 }
+
+/*
+ * The end of a run that made @overrides OVERRIDEs since *@before (stress_test, sequence_test),
+ * with @objs0 cred objects before it (< 0: unreadable, not checked).  Every entry nothing uses
+ * is evicted and every cred the run made is freed: the objects settle back to within @slack
+ * (credo_cred_objects_settled(), @tries counts).  Then reads *@after and checks that the
+ * counters balance: every OVERRIDE was one lookup, a hit or a miss; every miss inserted one
+ * entry, every eviction removed one.  A macro: it EXPECTs, in the caller's test.
+ */
+#define CREDO_EXPECT_RUN_END(objs0, slack, tries, before, after, overrides) do {		\
+	const struct credo_counters *b_ = (before);					\
+	struct credo_counters *a_ = (after);						\
+	long objs0_ = (objs0), objs1_;							\
+											\
+	if (objs0_ >= 0) {								\
+		objs1_ = credo_cred_objects_settled(objs0_ + (slack), (tries));		\
+		TH_LOG("%s: %ld objects before, %ld after (unused entries evicted)",	\
+		       credo_cred_cache(), objs0_, objs1_);				\
+		EXPECT_LE(objs1_, objs0_ + (slack));					\
+	}										\
+	credo_read_counters(a_);							\
+	TH_LOG("entries %ld -> %ld, hits +%ld, misses +%ld, evictions +%ld, live %ld -> %ld", \
+	       b_->entries, a_->entries, a_->hits - b_->hits,				\
+	       a_->misses - b_->misses, a_->evictions - b_->evictions,			\
+	       b_->live, a_->live);							\
+	EXPECT_EQ((overrides), (a_->hits - b_->hits) + (a_->misses - b_->misses));	\
+	EXPECT_EQ(a_->entries - b_->entries,						\
+		  (a_->misses - b_->misses) - (a_->evictions - b_->evictions));		\
+} while (0)
 
 #endif /* CREDO_TEST_H */

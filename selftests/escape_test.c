@@ -43,6 +43,7 @@
 
 #include "credo_harness.h"
 #include "credo_test.h"
+#include "uring.h"
 
 #define TARGET_UID	1000
 #define TARGET_GID	1000
@@ -456,94 +457,10 @@ TEST(thread_created_while_overridden_has_the_creators_own_ids_and_resists_the_ov
 	prober_stop(&pr);
 }
 
-/* ---- io_uring, raw syscalls ------------------------------------------------------------- */
+/* ---- io_uring, raw syscalls: uring.h -------------------------------------------------- */
 
-struct ring {
-	int fd, sqpoll;
-	unsigned int *sq_tail, *sq_mask, *sq_array, *sq_flags;
-	unsigned int *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-};
-
-static int ring_setup(struct ring *r, unsigned int flags)
-{
-	struct io_uring_params p;
-	size_t sq_len, cq_len;
-	char *sq, *cq;
-
-	memset(&p, 0, sizeof(p));
-	memset(r, 0, sizeof(*r));
-	p.flags = flags;
-	p.sq_thread_idle = 20000;	/* ms: the SQPOLL thread stays awake through the test */
-	r->fd = syscall(__NR_io_uring_setup, 8, &p);
-	if (r->fd < 0)
-		return -errno;
-	r->sqpoll = !!(flags & IORING_SETUP_SQPOLL);
-	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
-	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_CQ_RING);
-	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, r->fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED) {
-		close(r->fd);
-		return -ENOMEM;
-	}
-	r->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned int *)(sq + p.sq_off.array);
-	r->sq_flags = (unsigned int *)(sq + p.sq_off.flags);
-	r->cq_head = (unsigned int *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned int *)(cq + p.cq_off.tail);
-	r->cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* Queues one openat and submits it; does not wait.  0 or -errno. */
-static int ring_openat(struct ring *r, const char *path, int flags, int sqe_flags)
-{
-	unsigned int tail = *r->sq_tail, idx = tail & *r->sq_mask;
-	struct io_uring_sqe *sqe = &r->sqes[idx];
-	long rc;
-
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_OPENAT;
-	sqe->fd = AT_FDCWD;
-	sqe->addr = (unsigned long)path;
-	sqe->len = 0644;
-	sqe->open_flags = flags;
-	sqe->flags = sqe_flags;
-	r->sq_array[idx] = idx;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_SEQ_CST);
-	if (r->sqpoll)
-		rc = syscall(__NR_io_uring_enter, r->fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
-	else
-		rc = syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0);
-	return rc < 0 ? -errno : 0;
-}
-
-/* Waits up to @ms for one completion; its result, or -ETIMEDOUT. */
-static int ring_wait(struct ring *r, int ms)
-{
-	struct timespec t0;
-	unsigned int head;
-	int i, res;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < ms && elapsed_ms(&t0) < ms; i++) {
-		head = *r->cq_head;
-		if (head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) {
-			res = r->cqes[head & *r->cq_mask].res;
-			__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
-			return res;
-		}
-		syscall(__NR_io_uring_enter, r->fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0);
-		usleep(1000);
-	}
-	return -ETIMEDOUT;
-}
+/* ms: an SQPOLL thread stays awake through the test */
+#define SQ_THREAD_IDLE 20000
 
 /* The first thread of this process whose comm starts with @prefix, up to 3 s; 0 if none. */
 static pid_t find_thread(const char *prefix, char *comm, size_t len)
@@ -604,7 +521,7 @@ static void *uring_creator_thread(void *arg)
 {
 	struct uring_creator *u = arg;
 	char path[256], x;
-	struct ring r = { .fd = -1 };
+	struct credo_ring r = { .fd = -1 };
 	int err;
 
 	u->fifo_res = -ENOENT;
@@ -612,18 +529,17 @@ static void *uring_creator_thread(void *arg)
 	err = override_target();
 	if (!err) {
 		u->step = u->sqpoll ? "io_uring_setup(SQPOLL) while overridden" : "io_uring_setup";
-		err = ring_setup(&r, u->sqpoll ? IORING_SETUP_SQPOLL : 0);
-		if (err) {
-			r.fd = -1;
+		err = credo_ring_setup(&r, 8, u->sqpoll ? IORING_SETUP_SQPOLL : 0,
+				       SQ_THREAD_IDLE);
+		if (err)
 			u->skip = err == -ENOSYS || err == -EPERM || err == -EINVAL;
-		}
 	}
 	if (!err) {
 		u->step = "the openat that creates a file";
 		snprintf(path, sizeof(path), "%s/%s", u->dir, u->sqpoll ? "sqpoll" : "async");
-		err = ring_openat(&r, path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-				  u->sqpoll ? 0 : IOSQE_ASYNC);
-		u->create_res = err ? err : ring_wait(&r, 5000);
+		err = credo_ring_submit_openat(&r, path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+					       0644, u->sqpoll ? 0 : IOSQE_ASYNC);
+		u->create_res = err ? err : credo_ring_wait(&r, 5000);
 		if (u->create_res >= 0) {
 			close(u->create_res);
 			owner_of(path, &u->owner_uid, &u->owner_gid);
@@ -633,13 +549,13 @@ static void *uring_creator_thread(void *arg)
 		/* Keeps an io-wq worker busy: a FIFO open blocks until main opens its writer. */
 		u->step = "the openat parked on a FIFO";
 		snprintf(path, sizeof(path), "%s/fifo", u->dir);
-		err = ring_openat(&r, path, O_RDONLY | O_CLOEXEC, IOSQE_ASYNC);
+		err = credo_ring_submit_openat(&r, path, O_RDONLY | O_CLOEXEC, 0644, IOSQE_ASYNC);
 	}
 	u->err = err;
 	x = err ? 'n' : 'y';
 	if (write(u->ready[1], &x, 1) == 1 && !err && read(u->go[0], &x, 1) == 1 &&
 	    !u->sqpoll) {
-		u->fifo_res = ring_wait(&r, 5000);
+		u->fifo_res = credo_ring_wait(&r, 5000);
 		if (u->fifo_res >= 0)
 			close(u->fifo_res);
 	}
@@ -655,7 +571,7 @@ static void check_uring_worker(struct __test_metadata *_metadata, int sqpoll)
 	struct uring_creator u = { .sqpoll = sqpoll };
 	char dir[PATH_MAX], path[PATH_MAX + 16], comm[64], skip[160] = "";
 	struct prober pr = { 0 };
-	struct ring probe;
+	struct credo_ring probe;
 	struct ids own, wk;
 	struct yama y;
 	pthread_t a;
@@ -665,7 +581,7 @@ static void check_uring_worker(struct __test_metadata *_metadata, int sqpoll)
 
 	REQUIRE_ROOT();
 	REQUIRE_CREDO();
-	err = ring_setup(&probe, 0);
+	err = credo_ring_setup(&probe, 8, 0, SQ_THREAD_IDLE);
 	if (err)
 		SKIP(return, "no io_uring in this kernel: io_uring_setup: %s", ename(-err));
 	close(probe.fd);

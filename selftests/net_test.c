@@ -151,18 +151,10 @@ static int unload_module(const char *name)
 static long hook_param(const char *param)
 {
 	char path[128], buf[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/module/" HOOK "/parameters/%s", param);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (credo_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	return strtol(buf, NULL, 10);
 }
 

@@ -26,6 +26,7 @@
 
 #include "credo_harness.h"
 #include "credo_test.h"
+#include "uring.h"
 
 #define TARGET_UID 4242
 #define TARGET_GID 4243
@@ -315,71 +316,10 @@ TEST(files_of_many_threads_share_one_coalesced_cred)
 		close(fds[i]);
 }
 
-/* ---- io_uring, raw (no liburing) ------------------------------------------------------------ */
-
-struct ring {
-	int fd;
-	unsigned int *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-};
-
-static int ring_setup(struct ring *r)
-{
-	struct io_uring_params p;
-	size_t sq_len, cq_len;
-	char *sq, *cq;
-
-	memset(&p, 0, sizeof(p));
-	r->fd = syscall(__NR_io_uring_setup, 8, &p);
-	if (r->fd < 0)
-		return -errno;
-	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
-	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_CQ_RING);
-	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, r->fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
-		return -ENOMEM;
-	r->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned int *)(sq + p.sq_off.array);
-	r->cq_head = (unsigned int *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned int *)(cq + p.cq_off.tail);
-	r->cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* One openat request, submitted and waited for; the CQE's result (fd or -errno). */
-static int ring_openat(struct ring *r, const char *path, int flags, int sqe_flags)
-{
-	unsigned int tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
-	struct io_uring_sqe *sqe = &r->sqes[idx];
-	int res;
-
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_OPENAT;
-	sqe->fd = AT_FDCWD;
-	sqe->addr = (unsigned long)path;
-	sqe->len = 0600;
-	sqe->open_flags = flags;
-	sqe->flags = sqe_flags;
-	r->sq_array[idx] = idx;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
-		return -errno;
-	head = *r->cq_head;
-	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	res = r->cqes[head & *r->cq_mask].res;
-	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
-	return res;
-}
+/* ---- io_uring, raw (no liburing): uring.h ------------------------------------------------ */
 
 struct uring_result {
-	struct ring *ring;
+	struct credo_ring *ring;
 	const char *dir;
 	int res_inline, res_async, res_after;
 };
@@ -392,12 +332,12 @@ static void *uring_overridden(void *arg)
 	if (override_to(TARGET_UID, TARGET_GID))
 		return (void *)1;
 	snprintf(path, sizeof(path), "%s/inline", u->dir);
-	u->res_inline = ring_openat(u->ring, path, O_CREAT | O_RDWR, 0);
+	u->res_inline = credo_ring_openat(u->ring, path, O_CREAT | O_RDWR, 0600, 0);
 	snprintf(path, sizeof(path), "%s/async", u->dir);
-	u->res_async = ring_openat(u->ring, path, O_CREAT | O_RDWR, IOSQE_ASYNC);
+	u->res_async = credo_ring_openat(u->ring, path, O_CREAT | O_RDWR, 0600, IOSQE_ASYNC);
 	revert();
 	snprintf(path, sizeof(path), "%s/after", u->dir);
-	u->res_after = ring_openat(u->ring, path, O_CREAT | O_RDWR, IOSQE_ASYNC);
+	u->res_after = credo_ring_openat(u->ring, path, O_CREAT | O_RDWR, 0600, IOSQE_ASYNC);
 	return NULL;
 }
 
@@ -423,14 +363,14 @@ static long take_owner(const char *dir, const char *name)
 TEST(io_uring_requests_run_as_the_submitters_override)
 {
 	char dir[] = "/tmp/credo-uring-XXXXXX";
-	struct ring ring;
+	struct credo_ring ring;
 	struct uring_result u = { .ring = &ring, .dir = dir };
 	void *ret;
 	pthread_t t;
 	int err;
 
 	REQUIRE_CREDO();
-	err = ring_setup(&ring);
+	err = credo_ring_setup(&ring, 8, 0, 0);
 	if (err == -ENOSYS || err == -EPERM)
 		SKIP(return, "io_uring not available: %s", strerror(-err));
 	ASSERT_EQ(0, err);

@@ -54,6 +54,7 @@
 
 #include "credo_harness.h"
 #include "credo_test.h"
+#include "uring.h"
 
 #define SEQ_PROCS		3
 #define SEQ_THREADS		3
@@ -171,11 +172,7 @@ struct seq_thread {
 	bool has_tkr;		/* the own cred has a thread keyring */
 	bool ovr_has_tkr;	/* the override was built from an own cred that had it */
 	long tkr_id;
-	/* io_uring, raw */
-	int ring_fd;
-	unsigned int *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
+	struct credo_ring ring;	/* io_uring, raw (uring.h) */
 };
 
 static void seq_fail(struct seq_thread *t, enum op op, const char *fmt, ...)
@@ -749,63 +746,6 @@ static void op_thread(struct seq_thread *t)
 
 /* ---- io_uring and files ------------------------------------------------------------------ */
 
-static int ring_setup(struct seq_thread *t)
-{
-	struct io_uring_params p;
-	size_t sq_len, cq_len;
-	char *sq, *cq;
-
-	memset(&p, 0, sizeof(p));
-	t->ring_fd = syscall(__NR_io_uring_setup, 4, &p);
-	if (t->ring_fd < 0)
-		return -errno;
-	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
-	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->ring_fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->ring_fd, IORING_OFF_CQ_RING);
-	t->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, t->ring_fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || t->sqes == MAP_FAILED) {
-		close(t->ring_fd);
-		t->ring_fd = -1;
-		return -ENOMEM;
-	}
-	t->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
-	t->sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
-	t->sq_array = (unsigned int *)(sq + p.sq_off.array);
-	t->cq_head = (unsigned int *)(cq + p.cq_off.head);
-	t->cq_tail = (unsigned int *)(cq + p.cq_off.tail);
-	t->cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
-	t->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* One openat request, submitted and waited for: the CQE's result (fd or -errno). */
-static int ring_openat(struct seq_thread *t, const char *path, int sqe_flags)
-{
-	unsigned int tail = *t->sq_tail, idx = tail & *t->sq_mask, head;
-	struct io_uring_sqe *sqe = &t->sqes[idx];
-	int res;
-
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_OPENAT;
-	sqe->fd = AT_FDCWD;
-	sqe->addr = (unsigned long)path;
-	sqe->len = 0600;
-	sqe->open_flags = O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC;
-	sqe->flags = sqe_flags;
-	t->sq_array[idx] = idx;
-	__atomic_store_n(t->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, t->ring_fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
-		return -errno;
-	head = *t->cq_head;
-	if (head == __atomic_load_n(t->cq_tail, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	res = t->cqes[head & *t->cq_mask].res;
-	__atomic_store_n(t->cq_head, head + 1, __ATOMIC_RELEASE);
-	return res;
-}
-
 /* The file at path (fd open on it) belongs to the current fsuid:fsgid; it is removed. */
 static void check_owner(struct seq_thread *t, enum op op, const char *how, int fd,
 			const char *path)
@@ -832,10 +772,11 @@ static void op_uring(struct seq_thread *t)
 	char path[256];
 	int fd;
 
-	if (t->ring_fd < 0)
+	if (t->ring.fd < 0)
 		return;
 	snprintf(path, sizeof(path), "%s/u%d.%d.%ld", seq_dir, t->proc, t->idx, t->serial++);
-	fd = ring_openat(t, path, async ? IOSQE_ASYNC : 0);
+	fd = credo_ring_openat(&t->ring, path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600,
+			       async ? IOSQE_ASYNC : 0);
 	if (fd == -ECANCELED && t->overridden && t->has_tkr) {
 		/*
 		 * No idle io-wq worker, and none may start: a worker is a thread, and the
@@ -1008,8 +949,7 @@ static void *worker_thread(void *arg)
 	long i;
 
 	t->cur = own;
-	t->ring_fd = -1;
-	t->slot->uring_err = -ring_setup(t);
+	t->slot->uring_err = -credo_ring_setup(&t->ring, 4, 0, 0);
 	check_state(t, OP_GET, "at the start");
 	for (i = 0; i < sh->max_ops && now_ns() < sh->deadline_ns; i++) {
 		enum op op = pick_op(t);
@@ -1066,8 +1006,8 @@ static void *worker_thread(void *arg)
 			break;
 		}
 	}
-	if (t->ring_fd >= 0)
-		close(t->ring_fd);
+	if (t->ring.fd >= 0)
+		close(t->ring.fd);
 	/* Half of the threads exit overridden. */
 	if (t->overridden && rnd(t, 2))
 		op_revert(t);
@@ -1160,7 +1100,7 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 	struct credo_counters before, after;
 	long ops[OP_N] = { 0 }, fails_by_op[OP_N] = { 0 };
 	long total = 0, fails = 0, overrides = 0, overridden_ops = 0, children = 0;
-	long refused = 0, uring_files = 0, files = 0, threads = 0, objs0, objs1;
+	long refused = 0, uring_files = 0, files = 0, threads = 0, objs0;
 	long uring_refused = 0, threads_refused = 0;
 	pid_t pid[SEQ_MAX_PROCS];
 	char line[512];
@@ -1275,21 +1215,7 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 			break;
 	EXPECT_EQ(0, credo_wait_live(before.live)) TH_LOG("live_overrides stayed at %ld (was %ld)",
 						     counter("live_overrides"), before.live);
-	if (objs0 >= 0) {
-		objs1 = credo_cred_objects_settled(objs0 + SEQ_CRED_SLACK, 15);
-		TH_LOG("%s: %ld objects before, %ld after (unused entries evicted)",
-		       credo_cred_cache(), objs0, objs1);
-		EXPECT_LE(objs1, objs0 + SEQ_CRED_SLACK);
-	}
-	credo_read_counters(&after);
-	TH_LOG("entries %ld -> %ld, hits +%ld, misses +%ld, evictions +%ld, live %ld -> %ld",
-	       before.entries, after.entries, after.hits - before.hits,
-	       after.misses - before.misses, after.evictions - before.evictions,
-	       before.live, after.live);
-	/* Every OVERRIDE made one lookup, a hit or a miss; every miss one entry. */
-	EXPECT_EQ(overrides, (after.hits - before.hits) + (after.misses - before.misses));
-	EXPECT_EQ(after.entries - before.entries,
-		  (after.misses - before.misses) - (after.evictions - before.evictions));
+	CREDO_EXPECT_RUN_END(objs0, SEQ_CRED_SLACK, 15, &before, &after, overrides);
 	close(uts_fd);
 	close(userns_fd);
 	munmap(sh, sizeof(*sh));

@@ -222,7 +222,7 @@ TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 {
 	struct worker w[STRESS_THREADS];
 	struct credo_counters before, after;
-	long overrides = 0, files = 0, passes = 0, objs0, objs1 = 0;
+	long overrides = 0, files = 0, passes = 0, objs0;
 	long long start;
 	int i, budget = budget_seconds(), timed_out = 0;
 	pthread_t pressure;
@@ -269,24 +269,8 @@ TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 	/* No override outlives its thread's revert. */
 	EXPECT_EQ(0, credo_wait_live(before.live)) TH_LOG("live_overrides stayed at %ld (was %ld)",
 						     counter("live_overrides"), before.live);
-	/* Every entry nothing uses is evicted, every cred the run made is freed. */
-	if (objs0 >= 0) {
-		objs1 = credo_cred_objects_settled(objs0 + STRESS_CRED_SLACK, 10);
-		TH_LOG("%s: %ld objects before, %ld after (unused entries evicted)",
-		       credo_cred_cache(), objs0, objs1);
-		EXPECT_LE(objs1, objs0 + STRESS_CRED_SLACK);
-	}
-	credo_read_counters(&after);
-	TH_LOG("entries %ld -> %ld, hits +%ld, misses +%ld, evictions +%ld, live %ld -> %ld",
-	       before.entries, after.entries, after.hits - before.hits,
-	       after.misses - before.misses, after.evictions - before.evictions,
-	       before.live, after.live);
 	EXPECT_LT(0, passes);
-	/* Every OVERRIDE was one lookup: a hit or a miss. */
-	EXPECT_EQ(overrides, (after.hits - before.hits) + (after.misses - before.misses));
-	/* Every miss inserted one entry; every eviction removed one. */
-	EXPECT_EQ(after.entries - before.entries,
-		  (after.misses - before.misses) - (after.evictions - before.evictions));
+	CREDO_EXPECT_RUN_END(objs0, STRESS_CRED_SLACK, 10, &before, &after, overrides);
 	/* The shrinker ran after the last switch: an entry that was made is evicted by now. */
 	if (after.misses > before.misses)
 		EXPECT_LT(0, after.evictions - before.evictions);
