@@ -29,7 +29,7 @@
 
 #define FUZZ_THREADS	4
 #define FUZZ_CALLS	1000000L
-#define FUZZ_SECONDS	30
+#define FUZZ_SECONDS	15
 #define BIG_GROUPS	65536
 
 static volatile int stop;

@@ -59,11 +59,11 @@
 #define SEQ_PROCS		3
 #define SEQ_THREADS		3
 #define SEQ_OPS			2500		/* per thread */
-#define SEQ_SECONDS		25
+#define SEQ_SECONDS		10
 #define SEQ_LONG_PROCS		4
 #define SEQ_LONG_THREADS	4
 #define SEQ_LONG_OPS		200000
-#define SEQ_LONG_SECONDS	90
+#define SEQ_LONG_SECONDS	30
 #define SEQ_MAX_PROCS		4
 #define SEQ_MAX_THREADS		4
 #define SEQ_MSGS		4		/* failure messages kept per thread */

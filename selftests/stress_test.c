@@ -32,7 +32,7 @@
 
 #define STRESS_THREADS		8
 #define STRESS_SWITCHES		100000	/* per thread */
-#define STRESS_SECONDS		60	/* default time budget of a run */
+#define STRESS_SECONDS		20	/* default time budget of a run */
 #define STRESS_MAX_SECONDS	600	/* the most CREDO_STRESS_SECONDS may ask for */
 #define STRESS_CRED_SLACK	8	/* cred objects that may come and go meanwhile */
 #define STRESS_BOUND		"64"
