@@ -139,27 +139,18 @@ static int testhook_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-#ifdef TESTHOOK_FTRACE_PT_REGS
+/* compat.h (force-included, as in every credo unit) names the argument type. */
 static void notrace testhook_ftrace(unsigned long ip, unsigned long parent_ip,
 				    struct ftrace_ops *op,
-				    struct pt_regs *regs)
-#else
-static void notrace testhook_ftrace(unsigned long ip, unsigned long parent_ip,
-				    struct ftrace_ops *op,
-				    struct ftrace_regs *fregs)
-#endif
+				    struct credo_ftrace_regs *fregs)
 {
 	atomic_long_inc(&testhook_hits);
 }
 
-/* ftrace_free_filter() is not exported by every supported kernel. */
+/* Frees the filter's hash, as ftrace_free_filter() (not exported on 5.10) does. */
 static void testhook_free_filter(void)
 {
-#ifdef TESTHOOK_HAVE_FTRACE_FREE_FILTER
-	ftrace_free_filter(&testhook_ops);
-#else
 	ftrace_set_filter(&testhook_ops, NULL, 0, 1);
-#endif
 }
 
 static int testhook_ipmodify_register(void)
