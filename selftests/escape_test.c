@@ -376,7 +376,7 @@ static int overridden(void)
 /* ---- pthread_create from an overridden thread ------------------------------------------- */
 
 struct creator {
-	int ready[2], go[2];
+	int ready[2], go[2], born[2];
 	int err;
 	pid_t tid_b;
 	struct ids ids_b;
@@ -393,7 +393,8 @@ static void *created_thread(void *arg)
 	c->tid_b = raw_gettid();
 	read_ids(c->tid_b, &c->ids_b);
 	c->get_b_err = credo_get(dev_fd, &c->get_b, NULL, 0);
-	if (write(c->ready[1], "y", 1) != 1 || read(c->go[0], &x, 1) < 0)
+	/* The creator reports to the test once both threads have looked at themselves. */
+	if (write(c->born[1], "y", 1) != 1 || read(c->go[0], &x, 1) < 0)
 		return NULL;
 	return NULL;
 }
@@ -402,18 +403,22 @@ static void *creator_thread(void *arg)
 {
 	struct creator *c = arg;
 	pthread_t b;
+	int made = 0;
+	char x;
 
 	c->err = override_target();
 	if (!c->err) {
 		c->err = -pthread_create(&b, NULL, created_thread, c);
+		made = !c->err;
 		c->creator_overridden = overridden();
 	}
-	if (c->err) {
-		if (write(c->ready[1], "n", 1) != 1)
-			return NULL;
-	} else {
+	/* Report once the new thread has looked at itself as well. */
+	if (made && read(c->born[0], &x, 1) != 1)
+		c->err = -EIO;
+	if (write(c->ready[1], c->err ? "n" : "y", 1) != 1)
+		c->err = -EIO;
+	if (made)
 		pthread_join(b, NULL);
-	}
 	credo_revert(dev_fd);
 	return NULL;
 }
@@ -433,6 +438,7 @@ TEST(thread_created_while_overridden_has_the_creators_own_ids_and_resists_the_ov
 	ASSERT_EQ(0, prober_start(&pr));
 	ASSERT_EQ(0, pipe(c.ready));
 	ASSERT_EQ(0, pipe(c.go));
+	ASSERT_EQ(0, pipe(c.born));
 	ASSERT_EQ(0, pthread_create(&a, NULL, creator_thread, &c));
 	ASSERT_EQ(1, read(c.ready[0], &x, 1));
 	EXPECT_EQ('y', x) TH_LOG("override or pthread_create failed: %s", ename(-c.err));
