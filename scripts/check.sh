@@ -23,6 +23,18 @@ mkdir -p "$CREDO_BUILD"
 status=0
 step() { say "== $*"; }
 must() { "$@" || { say "FAILED: $*"; echo "0 passed, 1 failed"; exit 1; }; }
+# Guest $g of the host's kernel $kver loading the credo.ko that packaging check $1 had DKMS
+# build: the core and library kselftests and the demo.
+packaged_guest() {
+	if "$CREDO_TOP/scripts/$1" "$kver"; then
+		CREDO_TCG_OPTS=$stock_tcg CREDO_GUEST_TESTS="override_test lib_test cli_test" \
+			"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
+			"$CREDO_BUILD/mod-$g/module" || ok=0
+	else
+		ok=0
+		rm -f "$CREDO_BUILD/guest-$g/result.txt"
+	fi
+}
 
 step "dependencies"
 must "$CREDO_TOP/scripts/install-deps.sh"
@@ -52,27 +64,13 @@ for g in $guests; do
 		kver=$(stock_kver)
 		what="make install, dkms build, modprobe, core and library kselftests, demo, rmmod"
 		step "guest $g: make install, dkms build for Debian $kver"
-		if "$CREDO_TOP/scripts/check-packaging.sh" "$kver"; then
-			CREDO_TCG_OPTS=$stock_tcg CREDO_GUEST_TESTS="override_test lib_test cli_test" \
-				"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
-				"$CREDO_BUILD/mod-$g/module" || ok=0
-		else
-			ok=0
-			rm -f "$CREDO_BUILD/guest-$g/result.txt"
-		fi
+		packaged_guest check-packaging.sh
 		;;
 	deb)
 		kver=$(stock_kver)
 		what="dpkg-buildpackage, lintian, apt install in bookworm and trixie chroots (DKMS build, new headers, remove, purge), modprobe, core and library kselftests, demo, rmmod"
 		step "guest $g: Debian packages, DKMS build for Debian $kver"
-		if "$CREDO_TOP/scripts/check-deb.sh" "$kver"; then
-			CREDO_TCG_OPTS=$stock_tcg CREDO_GUEST_TESTS="override_test lib_test cli_test" \
-				"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
-				"$CREDO_BUILD/mod-$g/module" || ok=0
-		else
-			ok=0
-			rm -f "$CREDO_BUILD/guest-$g/result.txt"
-		fi
+		packaged_guest check-deb.sh
 		;;
 	bullseye | trixie | trixie-backports)
 		step "guest $g: preparing its headers and kernel"
