@@ -94,6 +94,7 @@ for g in $guests; do
 			args=(6.1)
 			# KASAN, UBSAN and core dumps on this one (the fragment says why).
 			extra=$CREDO_TOP/scripts/kernel/debug-6.1.config
+			what="$what, KASAN, UBSAN"
 		else
 			if ! "$CREDO_TOP/scripts/stock-kernels.sh" prepare trixie-backports; then
 				args=()
