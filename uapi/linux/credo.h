@@ -43,4 +43,17 @@ struct credo_cred {
 #define CREDO_IOC_REVERT	_IO(CREDO_IOC_MAGIC, 2)
 #define CREDO_IOC_GET		_IOWR(CREDO_IOC_MAGIC, 3, struct credo_cred)
 
+/*
+ * Credential handles.  CREDO_IOC_HANDLE on /dev/credo turns a descriptor into
+ * a new file descriptor (close-on-exec, an anonymous inode "[credo-handle]");
+ * whoever holds that descriptor can assume exactly its identity with
+ * CREDO_IOC_ASSUME, without any capability.  A handle also accepts
+ * CREDO_IOC_REVERT and CREDO_IOC_GET, which act on the calling thread as on
+ * /dev/credo.  See credo(4), "Handles".
+ */
+#define CREDO_IOC_HANDLE	_IOW(CREDO_IOC_MAGIC, 4, struct credo_cred)	/* on /dev/credo */
+#define CREDO_IOC_ASSUME	_IO(CREDO_IOC_MAGIC, 5)				/* on a handle */
+#define CREDO_IOC_HANDLE_GET	_IOWR(CREDO_IOC_MAGIC, 6, struct credo_cred)	/* on a handle */
+#define CREDO_IOC_REVOKE	_IO(CREDO_IOC_MAGIC, 7)				/* on a handle */
+
 #endif /* _UAPI_LINUX_CREDO_H */
