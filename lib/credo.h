@@ -95,6 +95,60 @@ int credo_spawn_as_user(pid_t *pid, const char *name, const char *file,
 			char *const envp[], int flags);
 
 /*
+ * Credential handles (credo(4), "Handles").  A privileged broker mints a
+ * handle for an identity; whoever holds the handle's descriptor, with no
+ * capability and no access to /dev/credo, can switch its calling thread to
+ * exactly that identity.  A handle is a file descriptor: pass it over a unix
+ * socket, close it when done.
+ */
+
+/* The identity a handle carries, as CREDO_IOC_HANDLE_GET reports it. */
+struct credo_handle_info {
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	size_t ngroups;		/* the real number of supplementary groups */
+	int has_caps;		/* 1 if the handle carries explicit capability sets */
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+};
+
+/*
+ * A new handle (close-on-exec) for ids, through /dev/credo (credo_fd()):
+ * returns the descriptor (>= 0) or -errno.  Needs what credo_override(ids)
+ * needs (CAP_SETUID and CAP_SETGID).
+ */
+int credo_handle_mint(const struct credo_ids *ids);
+
+/* credo_lookup_user() then credo_handle_mint(). */
+int credo_handle_mint_user(const char *name);
+
+/* Switch the calling thread to the handle's identity (replaces an override). */
+int credo_handle_assume(int handle);
+
+/* The identity of a handle; groups as for credo_get(). */
+int credo_handle_get(int handle, struct credo_handle_info *info, gid_t *groups,
+		     size_t maxgroups);
+
+/* Make every descriptor of the handle refuse assume (-EKEYREVOKED) from now on. */
+int credo_handle_revoke(int handle);
+
+/*
+ * credo_revert() and credo_get() through fd, a handle or /dev/credo, for a
+ * thread that holds handles only.
+ */
+int credo_revert_fd(int fd);
+int credo_get_fd(int fd, struct credo_state *st, gid_t *groups,
+		 size_t maxgroups);
+
+/*
+ * Send a handle (any descriptor) over a connected unix socket (SCM_RIGHTS,
+ * one byte of data), and receive one (close-on-exec): returns 0 / the
+ * received descriptor, or -errno; -EBADMSG if what arrived carries no
+ * descriptor, -ECONNRESET if the peer closed.
+ */
+int credo_handle_send(int sock, int handle);
+int credo_handle_recv(int sock);
+
+/*
  * A message for an error returned by this library (negative or positive
  * errno).  Never NULL; the string is constant and thread-safe.
  */
