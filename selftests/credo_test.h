@@ -390,6 +390,16 @@ static inline int credo_wait_live(long want)
 	return -1;
 }
 
+/* The module's reference count (/sys/module/credo/refcnt): each open handle holds one. -1 if unreadable. */
+static inline long credo_module_refcnt(void)
+{
+	char buf[32];
+
+	if (credo_read_text("/sys/module/credo/refcnt", buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
 /* struct cred's slab cache: "cred_jar" up to 6.x, "cred" in 7.3 (KMEM_CACHE()). */
 static inline const char *credo_cred_cache(void)
 {

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fuzz: random ioctls on /dev/credo from several threads: random commands (credo's, with
- * random size and direction bits, and anything else), random struct sizes, flags, ids, group
- * counts, capability sets, and pointers that are valid, NULL, unmapped, partially mapped
- * (the struct or the group array running into a PROT_NONE page) or kernel addresses. Every
- * call must return 0 or one of the documented errnos (api.md); at the end no override is
- * left and the module still works.
+ * Fuzz: random ioctls on /dev/credo and on credential handles from several threads: random
+ * commands (credo's, with random size and direction bits, and anything else), random struct
+ * sizes, flags, ids, group counts, capability sets, and pointers that are valid, NULL,
+ * unmapped, partially mapped (the struct or the group array running into a PROT_NONE page) or
+ * kernel addresses. Every call must return 0 or one of the documented errnos (api.md); a
+ * CREDO_IOC_HANDLE that succeeds returns a new handle (anon_inode:[credo-handle]), which joins
+ * the thread's small pool of handles; a quarter of the calls go to a handle of that pool
+ * (ASSUME, REVERT, GET, HANDLE_GET, a rare REVOKE, or any other command, with the same random
+ * arguments), where EKEYREVOKED is documented too. At the end no override is left, every
+ * handle is closed, the module's reference count is back where it was and the module still
+ * works.
  *
- * Bounded by count (FUZZ_CALLS in all) and time (FUZZ_SECONDS); the count reached is logged.
+ * Bounded by count (FUZZ_CALLS in all, handle calls included) and time (FUZZ_SECONDS); the
+ * count reached is logged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,8 +37,10 @@
 #define FUZZ_CALLS	1000000L
 #define FUZZ_SECONDS	15
 #define BIG_GROUPS	65536
+#define FUZZ_HANDLES	8	/* handles a thread keeps open */
 
 static volatile int stop;
+
 static char *page_pair;		/* one RW page, then one PROT_NONE page */
 static long page_size;
 
@@ -41,8 +49,11 @@ struct fuzzer {
 	unsigned int seed;
 	long calls, ok;
 	long by_errno[256];
+	long handle_calls, minted, assumed, revoked;
+	int handles[FUZZ_HANDLES], nhandles;
 	int bad_errno;
 	unsigned long bad_cmd;
+	char bad_what[96];
 	__u32 *groups;		/* BIG_GROUPS entries */
 	unsigned char buf[8192] __attribute__((aligned(8)));
 };
@@ -168,13 +179,66 @@ static void fill_struct(struct fuzzer *f, unsigned char *p, size_t room)
 		memset(p + sizeof(c), rnd(f) % 4 ? 0 : 0xab, room - sizeof(c));
 }
 
-static int documented(int err)
+static int documented(int err, bool handle)
 {
 	switch (err) {
 	case EINVAL: case EFAULT: case ENOTTY: case E2BIG: case EPERM: case ENOMEM:
 		return 1;
+	case EKEYREVOKED:	/* ASSUME of a revoked handle */
+		return handle;
 	}
 	return 0;
+}
+
+static void bad(struct fuzzer *f, int err, unsigned long cmd, const char *what)
+{
+	if (f->bad_errno)
+		return;
+	f->bad_errno = err;
+	f->bad_cmd = cmd;
+	snprintf(f->bad_what, sizeof(f->bad_what), "%s", what);
+}
+
+/* A command for a handle: mostly its own five, sometimes another one. */
+static unsigned long rnd_handle_cmd(struct fuzzer *f)
+{
+	switch (rnd(f) % 16) {
+	case 0: case 1: case 2: case 3: case 4:
+		return CREDO_IOC_ASSUME;
+	case 5: case 6:
+		return CREDO_IOC_REVERT;
+	case 7:
+		return CREDO_IOC_GET;
+	case 8: case 9: case 10:
+		return CREDO_IOC_HANDLE_GET;
+	case 11:	/* rare, so that most handles stay assumable */
+		return rnd(f) % 8 ? CREDO_IOC_ASSUME : CREDO_IOC_REVOKE;
+	default:
+		return rnd_cmd(f);
+	}
+}
+
+/* A new descriptor from CREDO_IOC_HANDLE: it must be a handle; it joins the pool. */
+static void keep_handle(struct fuzzer *f, int fd, unsigned long cmd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = 0;
+	if (strcmp(link, "anon_inode:[credo-handle]"))
+		bad(f, EBADF, cmd, "a successful ioctl returned a descriptor that is no handle");
+	if (_IOC_NR(cmd) != _IOC_NR(CREDO_IOC_HANDLE))
+		bad(f, EBADF, cmd, "a command other than HANDLE returned a descriptor");
+	f->minted++;
+	if (f->nhandles < FUZZ_HANDLES) {
+		f->handles[f->nhandles++] = fd;
+		return;
+	}
+	n = rnd(f) % FUZZ_HANDLES;
+	close(f->handles[n]);
+	f->handles[n] = fd;
 }
 
 static void *fuzz_main(void *arg)
@@ -183,28 +247,48 @@ static void *fuzz_main(void *arg)
 	long budget = FUZZ_CALLS / FUZZ_THREADS;
 
 	while (f->calls < budget && !stop) {
-		unsigned long cmd = rnd_cmd(f);
+		bool on_handle = f->nhandles && rnd(f) % 4 == 0;
+		unsigned long cmd;
 		size_t room;
 		void *p = rnd_ptr(f, f->buf, sizeof(f->buf), &room);
-		int rc;
+		int fd = dev_fd, rc;
 
+		if (on_handle) {
+			fd = f->handles[rnd(f) % f->nhandles];
+			cmd = rnd_handle_cmd(f);
+			f->handle_calls++;
+		} else {
+			/* A quarter of the device's calls mint; the rest as before. */
+			cmd = rnd(f) % 4 ? rnd_cmd(f) : CREDO_IOC_HANDLE;
+		}
 		if (p == f->buf)
 			fill_struct(f, f->buf, 4096 + 16);
 		else if (room)
 			fill_struct(f, p, room);
-		rc = ioctl(dev_fd, cmd, p);
+		rc = ioctl(fd, cmd, p);
 		f->calls++;
+		if (rc > 0) {
+			f->ok++;
+			if (on_handle)
+				bad(f, EBADF, cmd, "a handle command returned a descriptor");
+			keep_handle(f, rc, cmd);
+			continue;
+		}
 		if (!rc) {
 			f->ok++;
+			if (on_handle && cmd == CREDO_IOC_ASSUME)
+				f->assumed++;
+			if (on_handle && cmd == CREDO_IOC_REVOKE)
+				f->revoked++;
 			continue;
 		}
 		f->by_errno[errno & 255]++;
-		if (!documented(errno) && !f->bad_errno) {
-			f->bad_errno = errno;
-			f->bad_cmd = cmd;
-		}
+		if (!documented(errno, on_handle))
+			bad(f, errno, cmd, on_handle ? "on a handle" : "on /dev/credo");
 	}
 	ioctl(dev_fd, CREDO_IOC_REVERT);
+	while (f->nhandles)
+		close(f->handles[--f->nhandles]);
 	return NULL;
 }
 
@@ -225,7 +309,8 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_give_documented_errnos, 300)
 {
 	static struct fuzzer f[FUZZ_THREADS];
 	struct credo_cred c = { .size = sizeof(c) };
-	long calls = 0, ok = 0, live0, by[256] = { 0 };
+	long calls = 0, ok = 0, live0, ref0, by[256] = { 0 };
+	long hcalls = 0, minted = 0, assumed = 0, revoked = 0;
 	time_t end;
 	int i, e, running, joined[FUZZ_THREADS] = { 0 };
 
@@ -236,6 +321,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_give_documented_errnos, 300)
 	ASSERT_NE(MAP_FAILED, page_pair);
 	ASSERT_EQ(0, mprotect(page_pair + page_size, page_size, PROT_NONE));
 	live0 = counter("live_overrides");
+	ref0 = credo_module_refcnt();
 	for (i = 0; i < FUZZ_THREADS; i++) {
 		memset(&f[i], 0, sizeof(f[i]));
 		f[i].seed = 0xf022 + i;
@@ -259,19 +345,30 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_give_documented_errnos, 300)
 			pthread_join(f[i].thread, NULL);
 		calls += f[i].calls;
 		ok += f[i].ok;
+		hcalls += f[i].handle_calls;
+		minted += f[i].minted;
+		assumed += f[i].assumed;
+		revoked += f[i].revoked;
 		for (e = 0; e < 256; e++)
 			by[e] += f[i].by_errno[e];
-		EXPECT_EQ(0, f[i].bad_errno) TH_LOG("thread %d: cmd 0x%lx gave errno %d (%s)", i,
-						    f[i].bad_cmd, f[i].bad_errno,
+		EXPECT_EQ(0, f[i].bad_errno) TH_LOG("thread %d: cmd 0x%lx %s gave errno %d (%s)", i,
+						    f[i].bad_cmd, f[i].bad_what, f[i].bad_errno,
 						    strerror(f[i].bad_errno));
 		free(f[i].groups);
 	}
 	TH_LOG("%ld ioctls from %d threads in at most %d s: %ld ok, EINVAL %ld, EFAULT %ld, "
 	       "ENOTTY %ld, E2BIG %ld, EPERM %ld, ENOMEM %ld", calls, FUZZ_THREADS, FUZZ_SECONDS,
 	       ok, by[EINVAL], by[EFAULT], by[ENOTTY], by[E2BIG], by[EPERM], by[ENOMEM]);
+	TH_LOG("handles: %ld minted, %ld calls on them, %ld assumes, %ld revokes, EKEYREVOKED %ld",
+	       minted, hcalls, assumed, revoked, by[EKEYREVOKED]);
 	EXPECT_LT(10000, calls);
 	EXPECT_LT(0, ok);
+	EXPECT_LT(0, minted);
+	EXPECT_LT(0, assumed);
+	EXPECT_EQ(0, credo_wait_live(live0));
 	EXPECT_EQ(live0, counter("live_overrides"));
+	/* Every handle is closed: each held one module reference. */
+	EXPECT_EQ(ref0, credo_module_refcnt());
 	/* The module still answers. */
 	EXPECT_EQ(0, ioctl(dev_fd, CREDO_IOC_GET, &c));
 	EXPECT_EQ(0U, c.flags & CREDO_CRED_OVERRIDDEN);
