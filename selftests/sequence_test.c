@@ -2,8 +2,9 @@
 /*
  * Sequence fuzzer (issue 13): several processes, forked before any override, with several
  * threads each; every thread runs a random (seeded) sequence of overrides (identities from a
- * small set, random groups, sometimes CREDO_CRED_CAPS with subsets of its own capabilities),
- * reverts, CREDO_IOC_GET, every gated credential call, fork/vfork/clone/clone3/posix_spawn and
+ * small set, random groups, sometimes CREDO_CRED_CAPS with subsets of its own capabilities; a
+ * third of them through a credential handle minted for the descriptor and assumed, issue 14,
+ * some of those revoked first, which must give EKEYREVOKED and change nothing), reverts, CREDO_IOC_GET, every gated credential call, fork/vfork/clone/clone3/posix_spawn and
  * execve/execveat, thread creation (and exit while overridden), unshare/setns, keyctl, prctl,
  * io_uring submissions, file creation and thread keyrings, and checks every result against what
  * the docs allow (brief section 4, docs/semantics.md):
@@ -92,7 +93,9 @@ struct slot {
 	long ops[OP_N];
 	long fails_by_op[OP_N];
 	long fails;
-	long overrides;		/* successful CREDO_IOC_OVERRIDE calls, sub-threads included */
+	long overrides;		/* successful CREDO_IOC_OVERRIDE and _ASSUME calls, sub-threads included */
+	long assumes;		/* of them, through a handle */
+	long assume_refused;	/* ASSUMEs of a revoked handle, refused with EKEYREVOKED */
 	long overridden_ops;	/* operations done while overridden */
 	long children;		/* real children forked, exec'd and reaped */
 	long refused;		/* fork/exec attempts refused with EBUSY */
@@ -392,6 +395,86 @@ static __u64 rnd_mask(struct seq_thread *t)
 	}
 }
 
+/*
+ * The override of @c through a handle: mint it (judged on the own credentials, also while
+ * overridden), sometimes check HANDLE_GET, sometimes revoke it first (ASSUME is then
+ * EKEYREVOKED and nothing changes), assume it, close it (the override stays).  0 if the
+ * thread now runs as @s; -1 if not (a failure recorded, or the planned refusal checked).
+ */
+static int handle_override(struct seq_thread *t, const struct credo_cred *c,
+			   const struct state *s)
+{
+	struct credo_cred g;
+	__u32 groups[SEQ_MAX_GROUPS * 2], want[SEQ_MAX_GROUPS];
+	int h, r, ret = -1;
+	unsigned int i, n;
+
+	h = ioctl(dev_fd, CREDO_IOC_HANDLE, c);
+	if (h < 0) {
+		seq_fail(t, OP_OVERRIDE, "HANDLE for uid %u/%u/%u/%u, %u groups, flags 0x%x: %s",
+			 s->uid, s->euid, s->suid, s->fsuid, s->ngroups, c->flags,
+			 strerror(errno));
+		return -1;
+	}
+	if (rnd(t, 4) == 0) {
+		memset(&g, 0, sizeof(g));
+		g.size = sizeof(g);
+		g.ngroups = SEQ_MAX_GROUPS * 2;
+		g.groups = (uintptr_t)groups;
+		memcpy(want, s->groups, s->ngroups * sizeof(__u32));
+		qsort(want, s->ngroups, sizeof(__u32), cmp_u32);
+		n = s->ngroups;
+		r = ioctl(h, CREDO_IOC_HANDLE_GET, &g) ? -errno : 0;
+		for (i = 0; !r && i < n && i < g.ngroups; i++)
+			if (groups[i] != want[i])
+				break;
+		if (r || g.uid != s->uid || g.euid != s->euid || g.suid != s->suid ||
+		    g.fsuid != s->fsuid || g.gid != s->gid || g.egid != s->egid ||
+		    g.sgid != s->sgid || g.fsgid != s->fsgid || g.ngroups != n || i != n ||
+		    (g.flags & ~CREDO_CRED_CAPS) ||
+		    !(g.flags & CREDO_CRED_CAPS) != !(c->flags & CREDO_CRED_CAPS))
+			seq_fail(t, OP_OVERRIDE, "HANDLE_GET (%s): uid %u euid %u gid %u, %u groups, "
+				 "flags 0x%x; minted uid %u euid %u gid %u, %u groups, flags 0x%x",
+				 r ? strerror(-r) : "0", g.uid, g.euid, g.gid, g.ngroups, g.flags,
+				 s->uid, s->euid, s->gid, n, c->flags);
+	}
+	if (rnd(t, 8) == 0) {
+		r = ioctl(h, CREDO_IOC_REVOKE) ? -errno : 0;
+		if (r) {
+			seq_fail(t, OP_OVERRIDE, "REVOKE: %s", strerror(-r));
+			goto out;
+		}
+		r = ioctl(h, CREDO_IOC_ASSUME) ? -errno : 0;
+		if (r != -EKEYREVOKED)
+			seq_fail(t, OP_OVERRIDE, "ASSUME of a revoked handle: %s, expected "
+				 "EKEYREVOKED", r ? strerror(-r) : "0 (it worked)");
+		if (!r) {	/* it worked after all: that is the state now */
+			t->slot->overrides++;
+			t->slot->assumes++;
+			t->cur = *s;
+			qsort(t->cur.groups, t->cur.ngroups, sizeof(__u32), cmp_u32);
+			t->overridden = true;
+			t->ovr_has_tkr = t->has_tkr;
+		} else {
+			t->slot->assume_refused++;
+		}
+		check_state(t, OP_OVERRIDE, "after an ASSUME of a revoked handle");
+		goto out;
+	}
+	r = ioctl(h, CREDO_IOC_ASSUME) ? -errno : 0;
+	if (r) {
+		seq_fail(t, OP_OVERRIDE, "ASSUME of a handle for uid %u/%u/%u/%u gid %u/%u/%u/%u, "
+			 "%u groups, flags 0x%x: %s", s->uid, s->euid, s->suid, s->fsuid, s->gid,
+			 s->egid, s->sgid, s->fsgid, s->ngroups, c->flags, strerror(-r));
+		goto out;
+	}
+	t->slot->assumes++;
+	ret = 0;
+out:
+	close(h);
+	return ret;
+}
+
 static void op_override(struct seq_thread *t)
 {
 	struct state s;
@@ -434,12 +517,17 @@ static void op_override(struct seq_thread *t)
 	} else {
 		derive_caps(&s);
 	}
-	r = credo_override(dev_fd, &c);
-	if (r) {
-		seq_fail(t, OP_OVERRIDE, "OVERRIDE to uid %u/%u/%u/%u gid %u/%u/%u/%u, %u groups, "
-			 "flags 0x%x: %s", s.uid, s.euid, s.suid, s.fsuid, s.gid, s.egid, s.sgid,
-			 s.fsgid, n, c.flags, strerror(-r));
-		return;
+	if (rnd(t, 3) == 0) {
+		if (handle_override(t, &c, &s))
+			return;
+	} else {
+		r = credo_override(dev_fd, &c);
+		if (r) {
+			seq_fail(t, OP_OVERRIDE, "OVERRIDE to uid %u/%u/%u/%u gid %u/%u/%u/%u, %u "
+				 "groups, flags 0x%x: %s", s.uid, s.euid, s.suid, s.fsuid, s.gid,
+				 s.egid, s.sgid, s.fsgid, n, c.flags, strerror(-r));
+			return;
+		}
 	}
 	t->slot->overrides++;
 	t->ovr_has_tkr = t->has_tkr;
@@ -1101,7 +1189,7 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 	long ops[OP_N] = { 0 }, fails_by_op[OP_N] = { 0 };
 	long total = 0, fails = 0, overrides = 0, overridden_ops = 0, children = 0;
 	long refused = 0, uring_files = 0, files = 0, threads = 0, objs0;
-	long uring_refused = 0, threads_refused = 0;
+	long uring_refused = 0, threads_refused = 0, assumes = 0, assume_refused = 0;
 	pid_t pid[SEQ_MAX_PROCS];
 	char line[512];
 	uint64_t seed;
@@ -1168,6 +1256,8 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 			}
 			fails += s->fails;
 			overrides += s->overrides;
+			assumes += s->assumes;
+			assume_refused += s->assume_refused;
 			overridden_ops += s->overridden_ops;
 			children += s->children;
 			refused += s->refused;
@@ -1194,6 +1284,8 @@ TEST_F_TIMEOUT(sequence, random_sequences_keep_every_override_in_its_thread,
 		len += snprintf(line + len, sizeof(line) - len, "%s%s %ld", k ? ", " : "",
 				op_name[k], ops[k]);
 	TH_LOG("operations: %s", line);
+	TH_LOG("of the overrides, %ld through a handle; %ld ASSUMEs of a revoked handle refused "
+	       "with EKEYREVOKED", assumes, assume_refused);
 	TH_LOG("with a thread keyring in the own cred, while overridden: %ld pthread_create "
 	       "refused with EBUSY, %ld io_uring requests not submitted (no io-wq worker may start)",
 	       threads_refused, uring_refused);

@@ -6,6 +6,11 @@
  * (vm.drop_caches=2 runs every shrinker). The table's bound is lowered to STRESS_BOUND for
  * the run (module parameter max_entries), so inserts evict as well.
  *
+ * A quarter of the switches assume one of STRESS_HANDLES credential handles (of the same
+ * identities) instead, while a revoker thread revokes a handle of the pool every
+ * REVOKE_EVERY_MS and puts a new one in its place: an assume gives the handle's identity, or
+ * EKEYREVOKED with the thread's credentials exactly as before, never anything else.
+ *
  * Bounded by count and time: each thread makes at most STRESS_SWITCHES switches and stops
  * when the run's time budget is spent (CREDO_STRESS_SECONDS, default STRESS_SECONDS). A slow
  * machine makes fewer switches, never a failure: the test fails only on a wrong result (an
@@ -40,10 +45,19 @@
 #define STRESS_IDENTITIES	1000
 #define UID_BASE		100000
 #define GID_BASE		200000
+#define STRESS_HANDLES		16
+#define STRESS_REVOKES		400	/* at most, in a run */
+#define REVOKE_EVERY_MS		20
 
 static volatile int stop;
 static long long deadline_ns;
 static char stress_dir[] = "/tmp/credo-stress-XXXXXX";
+
+/* The pool: (descriptor << 32) | identity, replaced whole by the revoker. */
+static __u64 pool[STRESS_HANDLES];
+/* Revoked handles stay open until the end: a worker may still be using the descriptor. */
+static int revoked_fds[STRESS_REVOKES];
+static int nrevoked;
 
 static long long now_ns(void)
 {
@@ -72,6 +86,8 @@ struct worker {
 	pthread_t thread;
 	unsigned int seed;
 	long overrides, reverts, files;
+	long assumes, refused;	/* ASSUMEs that worked, and those refused with EKEYREVOKED */
+	__u32 cur_uid;		/* the uid the thread runs as: 0, or its last identity */
 	int timed_out;		/* stopped by the time budget */
 	char failure[160];
 };
@@ -83,26 +99,76 @@ static void fail(struct worker *w, const char *what, long a, long b)
 	stop = 1;
 }
 
+/* Identity k: its descriptor, in @c with @groups (3 entries). */
+static void identity(unsigned int k, struct credo_cred *c, __u32 *groups)
+{
+	__u32 uid = UID_BASE + k, gid = GID_BASE + k;
+
+	groups[0] = gid;
+	groups[1] = GID_BASE + (k * 7) % STRESS_IDENTITIES;
+	groups[2] = 100;
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->uid = c->euid = c->suid = c->fsuid = uid;
+	c->gid = c->egid = c->sgid = c->fsgid = gid;
+	c->ngroups = 1 + k % 3;
+	c->groups = (unsigned long)groups;
+}
+
+/* A handle for identity k, as the pool holds it; 0 on failure. */
+static __u64 mint_slot(unsigned int k)
+{
+	struct credo_cred c;
+	__u32 groups[3];
+	int fd;
+
+	identity(k, &c, groups);
+	fd = ioctl(dev_fd, CREDO_IOC_HANDLE, &c);
+	return fd < 0 ? 0 : (__u64)fd << 32 | k;
+}
+
 /* One switch to identity k, checked; 0, or -1 after recording what was wrong. */
 static int one_switch(struct worker *w, long i)
 {
 	unsigned int k = rand_r(&w->seed) % STRESS_IDENTITIES;
-	__u32 uid = UID_BASE + k, gid = GID_BASE + k;
-	__u32 groups[3] = { gid, GID_BASE + (k * 7) % STRESS_IDENTITIES, 100 };
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-		.gid = gid, .egid = gid, .sgid = gid, .fsgid = gid,
-		.ngroups = 1 + k % 3, .groups = (unsigned long)groups,
-	};
+	__u32 uid, gid, groups[3];
+	struct credo_cred c;
 	char path[256];
 	uid_t r, e, s;
 
-	if (ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c)) {
-		fail(w, "OVERRIDE errno", errno, 0);
-		return -1;
+	if (rand_r(&w->seed) % 4 == 0) {
+		/* Through a handle of the pool, which the revoker may revoke at any time. */
+		__u64 v = __atomic_load_n(&pool[rand_r(&w->seed) % STRESS_HANDLES],
+					  __ATOMIC_ACQUIRE);
+
+		k = (__u32)v;
+		if (ioctl((int)(v >> 32), CREDO_IOC_ASSUME)) {
+			if (errno != EKEYREVOKED) {
+				fail(w, "ASSUME errno", errno, 0);
+				return -1;
+			}
+			w->refused++;
+			/* Refused: the thread's credentials are exactly as they were. */
+			if (syscall(SYS_getresuid, &r, &e, &s) || e != w->cur_uid ||
+			    r != w->cur_uid) {
+				fail(w, "uid after a refused ASSUME", e, w->cur_uid);
+				return -1;
+			}
+			return 0;
+		}
+		w->assumes++;
+		identity(k, &c, groups);
+	} else {
+		identity(k, &c, groups);
+		if (ioctl(dev_fd, CREDO_IOC_OVERRIDE, &c)) {
+			fail(w, "OVERRIDE errno", errno, 0);
+			return -1;
+		}
+		w->overrides++;
 	}
-	w->overrides++;
+	uid = UID_BASE + k;
+	gid = GID_BASE + k;
+	w->cur_uid = uid;
 	if (syscall(SYS_getresuid, &r, &e, &s) || r != uid || e != uid || s != uid) {
 		fail(w, "uid after override", e, uid);
 		return -1;
@@ -148,6 +214,7 @@ static int one_switch(struct worker *w, long i)
 			return -1;
 		}
 		w->reverts++;
+		w->cur_uid = 0;
 		if (syscall(SYS_geteuid) != 0) {
 			fail(w, "euid after revert", syscall(SYS_geteuid), 0);
 			return -1;
@@ -186,6 +253,33 @@ static void *pressure_main(void *arg)
 	return NULL;
 }
 
+/* Revokes a handle of the pool every REVOKE_EVERY_MS and puts a fresh one in its place. */
+static void *revoker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned int seed = 0x7e40;
+
+	while (!stop && nrevoked < STRESS_REVOKES && now_ns() < deadline_ns) {
+		unsigned int j = rand_r(&seed) % STRESS_HANDLES;
+		__u64 old = pool[j], fresh;
+
+		usleep(REVOKE_EVERY_MS * 1000);
+		if (ioctl((int)(old >> 32), CREDO_IOC_REVOKE)) {
+			fail(w, "REVOKE errno", errno, 0);
+			break;
+		}
+		revoked_fds[nrevoked++] = (int)(old >> 32);
+		fresh = mint_slot(rand_r(&seed) % STRESS_IDENTITIES);
+		if (!fresh) {
+			fail(w, "HANDLE errno", errno, 0);
+			break;
+		}
+		__atomic_store_n(&pool[j], fresh, __ATOMIC_RELEASE);
+		w->overrides++;	/* revokes made */
+	}
+	return NULL;
+}
+
 static int write_param(const char *val)
 {
 	int fd = open(BOUND_PARAM, O_WRONLY | O_CLOEXEC);
@@ -220,12 +314,12 @@ FIXTURE_TEARDOWN(stress)
 
 TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 {
-	struct worker w[STRESS_THREADS];
+	struct worker w[STRESS_THREADS], rv;
 	struct credo_counters before, after;
-	long overrides = 0, files = 0, passes = 0, objs0;
+	long overrides = 0, files = 0, passes = 0, objs0, assumes = 0, refused = 0;
 	long long start;
 	int i, budget = budget_seconds(), timed_out = 0;
-	pthread_t pressure;
+	pthread_t pressure, revoker;
 
 	REQUIRE_CREDO();
 	ASSERT_NE(0, self->bound[0]) TH_LOG("cannot read %s", BOUND_PARAM);
@@ -241,6 +335,11 @@ TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 	credo_read_counters(&before);
 	ASSERT_LE(0, before.entries);
 	memset(w, 0, sizeof(w));
+	memset(&rv, 0, sizeof(rv));
+	for (i = 0; i < STRESS_HANDLES; i++) {
+		pool[i] = mint_slot((i * 61) % STRESS_IDENTITIES);
+		ASSERT_NE(0ULL, pool[i]) TH_LOG("HANDLE: %s", strerror(errno));
+	}
 	start = now_ns();
 	deadline_ns = start + budget * 1000000000LL;
 	ASSERT_EQ(0, pthread_create(&pressure, NULL, pressure_main, &passes));
@@ -248,16 +347,21 @@ TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 		w[i].seed = 0x5eed + i;
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, worker_main, &w[i]));
 	}
+	ASSERT_EQ(0, pthread_create(&revoker, NULL, revoker_main, &rv));
 	/* Every worker stops on its own: count reached, budget spent, or a wrong result. */
 	for (i = 0; i < STRESS_THREADS; i++)
 		pthread_join(w[i].thread, NULL);
 	stop = 1;
 	pthread_join(pressure, NULL);
+	pthread_join(revoker, NULL);
+	EXPECT_EQ(0, rv.failure[0]) TH_LOG("revoker: %s", rv.failure);
 	for (i = 0; i < STRESS_THREADS; i++) {
 		EXPECT_EQ(0, w[i].failure[0]) TH_LOG("thread %d: %s", i, w[i].failure);
 		/* A thread that never switched in the whole budget is stuck, not slow. */
-		EXPECT_LT(0, w[i].overrides) TH_LOG("thread %d made no switch", i);
-		overrides += w[i].overrides;
+		EXPECT_LT(0, w[i].overrides + w[i].assumes) TH_LOG("thread %d made no switch", i);
+		overrides += w[i].overrides + w[i].assumes;
+		assumes += w[i].assumes;
+		refused += w[i].refused;
 		files += w[i].files;
 		timed_out += w[i].timed_out;
 	}
@@ -266,6 +370,12 @@ TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 	       (long)STRESS_THREADS * STRESS_SWITCHES, (now_ns() - start) / 1e9, budget,
 	       timed_out ? ", spent: the run stopped early" : "", STRESS_THREADS,
 	       STRESS_IDENTITIES, files, passes, STRESS_BOUND);
+	TH_LOG("handles: %ld assumes, %ld refused (EKEYREVOKED), %ld revoked and replaced "
+	       "(pool of %d)", assumes, refused, rv.overrides, STRESS_HANDLES);
+	for (i = 0; i < STRESS_HANDLES; i++)
+		close((int)(pool[i] >> 32));
+	for (i = 0; i < nrevoked; i++)
+		close(revoked_fds[i]);
 	/* No override outlives its thread's revert. */
 	EXPECT_EQ(0, credo_wait_live(before.live)) TH_LOG("live_overrides stayed at %ld (was %ld)",
 						     counter("live_overrides"), before.live);
