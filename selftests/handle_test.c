@@ -905,6 +905,67 @@ TEST_F(h, caps_handle_beyond_the_callers_sets_is_refused)
 	close(w.a);
 }
 
+static int rejudged_in_a_new_namespace(void *arg)
+{
+	int h = *(int *)arg, r;
+
+	/* Remembered for this process's cred, then the cred changes namespace. */
+	r = h_assume(h);
+	CHK(!r, "ASSUME before unshare: %s", strerror(-r));
+	CHK(!credo_revert(h), "REVERT");
+	CHK(!unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER): %s", strerror(errno));
+	r = h_assume(h);
+	CHK(r == -EPERM, "ASSUME after unshare (another namespace): %d", r);
+	CHK(!overridden(h), "the refused ASSUME changed the thread");
+	return 0;
+}
+
+/*
+ * A handle remembers the override it built for a base (module/handle.c): a new own cred of
+ * the caller must be judged again, never served the remembered one.  After a capset that
+ * drops CAP_DAC_READ_SEARCH, a CAPS handle with it is EPERM and a uid-0 handle derives the
+ * smaller sets; after unshare(CLONE_NEWUSER), the handle of the old namespace is EPERM.
+ */
+TEST_F(h, assume_is_judged_again_when_the_own_credentials_change)
+{
+	__u64 fs = CAPB(CAP_DAC_READ_SEARCH) | CAPB(CAP_DAC_OVERRIDE);
+	struct credo_cred c;
+	struct caps3 cs;
+	int hc, h0;
+
+	REQUIRE_ROOT();
+	credo_cred_init(&c, U_OTHER, U_OTHER, NULL, 0);
+	credo_cred_caps(&c, CAPB(CAP_DAC_READ_SEARCH), CAPB(CAP_DAC_READ_SEARCH), 0, 0);
+	hc = h_mint(dev_fd, &c);
+	ASSERT_LE(0, hc);
+	h0 = h_mint_as(0, 0, NULL, 0);
+	ASSERT_LE(0, h0);
+	/* Both assumed with the full root sets: remembered for this base. */
+	ASSERT_EQ(0, h_assume(hc));
+	ASSERT_EQ(0, h_assume(h0));
+	ASSERT_EQ(0, credo_get(h0, &c, NULL, 0));
+	EXPECT_EQ(fs, c.cap_effective & fs);
+	EXPECT_EQ(0, open_errno(self->userfile, O_RDONLY));
+	ASSERT_EQ(0, credo_revert(h0));
+	/* A new own cred without the two. */
+	ASSERT_EQ(0, raw_capget(0, &cs));
+	cs.eff &= ~fs;
+	cs.perm &= ~fs;
+	cs.inh &= ~fs;
+	ASSERT_EQ(0, raw_capset(&cs));
+	EXPECT_EQ(-EPERM, h_assume(hc)) TH_LOG("the override remembered for the old cred was used");
+	EXPECT_FALSE(overridden(dev_fd));
+	ASSERT_EQ(0, h_assume(h0));
+	ASSERT_EQ(0, credo_get(h0, &c, NULL, 0));
+	EXPECT_EQ(0ULL, c.cap_effective & fs) TH_LOG("capabilities of the old cred: 0x%llx",
+						     (unsigned long long)c.cap_effective);
+	EXPECT_EQ(-EACCES, open_errno(self->userfile, O_RDONLY));
+	ASSERT_EQ(0, credo_revert(h0));
+	EXPECT_CHILD_OK(spawn_child(rejudged_in_a_new_namespace, &h0));
+	close(hc);
+	close(h0);
+}
+
 /* An assume replaces any override (another handle's or a descriptor's) and the reverse. */
 TEST_F(h, assume_replaces_an_override)
 {
