@@ -41,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +50,8 @@
 #include <sys/wait.h>
 #include <linux/credo.h>
 #include <linux/io_uring.h>
+#include <linux/keyctl.h>
+#include <linux/landlock.h>
 
 #include "credo_harness.h"
 #include "credo_test.h"
@@ -659,6 +662,37 @@ TEST_F(h, mint_while_overridden_is_judged_on_the_own_credentials)
 		close(h1);
 }
 
+/* With no descriptor left (RLIMIT_NOFILE): EMFILE, no module reference, the thread as it was. */
+TEST_F(h, mint_without_a_free_descriptor_is_emfile)
+{
+	struct rlimit old, tight;
+	struct credo_snap after;
+	char diff[128];
+	long ref0;
+	int hr;
+
+	REQUIRE_ROOT();
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	ref0 = credo_module_refcnt();
+	ASSERT_LT(0, ref0);
+	tight = old;
+	tight.rlim_cur = next_fd();	/* every lower number is taken */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &tight));
+	hr = h_mint_as(H_UID, H_GID, NULL, 0);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	EXPECT_EQ(-EMFILE, hr) TH_LOG("HANDLE with no free descriptor: %d", hr);
+	if (hr >= 0)
+		close(hr);
+	EXPECT_EQ(ref0, credo_module_refcnt());
+	credo_snapshot(dev_fd, &after);
+	EXPECT_TRUE(credo_snap_equal(&self->base, &after, diff, sizeof(diff))) TH_LOG("%s", diff);
+	/* And with one free descriptor again, it mints. */
+	hr = h_mint_as(H_UID, H_GID, NULL, 0);
+	EXPECT_LE(0, hr);
+	if (hr >= 0)
+		close(hr);
+}
+
 /* ---- assume ---------------------------------------------------------------------------------- */
 
 /*
@@ -964,6 +998,90 @@ TEST_F(h, assume_is_judged_again_when_the_own_credentials_change)
 	EXPECT_CHILD_OK(spawn_child(rejudged_in_a_new_namespace, &h0));
 	close(hc);
 	close(h0);
+}
+
+static long session_keyring(void)
+{
+	return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0);
+}
+
+static int worker_keeps_its_keyring(void *arg)
+{
+	int h = *(int *)arg;
+	long own, during;
+
+	own = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "credo-handle-worker");
+	CHK(own > 0, "join a session keyring: %s", strerror(errno));
+	CHK(!h_assume(h), "ASSUME: %s", strerror(errno));
+	during = session_keyring();
+	CHK(!credo_revert(h), "REVERT");
+	CHK(during == own, "session keyring while assumed %ld, the worker's own %ld", during, own);
+	return 0;
+}
+
+struct ll_thread {
+	int h, setup, assume, open_err;
+	const char *path;
+};
+
+/* Landlock: no file reads for this thread; then the handle, assumed and used. */
+static void *landlocked_assume(void *arg)
+{
+	struct landlock_ruleset_attr attr = { .handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE };
+	struct ll_thread *t = arg;
+	int fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+
+	if (fd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_landlock_restrict_self, fd, 0)) {
+		t->setup = -errno;
+		return NULL;
+	}
+	close(fd);
+	t->assume = h_assume(t->h);
+	t->open_err = open_errno(t->path, O_RDONLY);
+	credo_revert(t->h);
+	return NULL;
+}
+
+/*
+ * The override an assume builds keeps the caller's own keyrings and Landlock domain, not the
+ * minter's and not those of another thread that assumed the same handle before: a worker
+ * with its own session keyring sees that one while assumed (the minter joined another); a
+ * Landlock-restricted thread that assumes a handle an unrestricted thread of the process
+ * assumed first still cannot read files (skipped where Landlock is absent).
+ */
+TEST_F(h, assume_keeps_the_callers_keyrings_and_landlock_domain)
+{
+	struct ll_thread t = { .path = self->grpfile };
+	const __u32 g1 = H_G1;
+	long minter;
+	pthread_t th;
+	int h;
+
+	REQUIRE_ROOT();
+	minter = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "credo-handle-minter");
+	ASSERT_LT(0, minter) TH_LOG("join a session keyring: %s", strerror(errno));
+	h = h_mint_as(H_UID, H_GID, &g1, 1);
+	ASSERT_LE(0, h);
+	EXPECT_CHILD_OK(spawn_child(worker_keeps_its_keyring, &h));
+	/* Remembered for this process's cred by an unrestricted assume first. */
+	ASSERT_EQ(0, h_assume(h));
+	EXPECT_EQ(minter, session_keyring());
+	EXPECT_EQ(0, open_errno(self->grpfile, O_RDONLY));
+	ASSERT_EQ(0, credo_revert(h));
+	if (syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) < 0) {
+		TH_LOG("Landlock is not available (%s): its part is not run", strerror(errno));
+		close(h);
+		return;
+	}
+	t.h = h;
+	ASSERT_EQ(0, pthread_create(&th, NULL, landlocked_assume, &t));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, t.setup) TH_LOG("landlock: %s", strerror(-t.setup));
+	EXPECT_EQ(0, t.assume);
+	EXPECT_EQ(-EACCES, t.open_err) TH_LOG("a Landlock-restricted thread read a file under "
+					      "the handle's identity");
+	close(h);
 }
 
 /* An assume replaces any override (another handle's or a descriptor's) and the reverse. */
