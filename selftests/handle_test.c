@@ -1408,7 +1408,10 @@ static void *assumed_across_the_revoke(void *arg)
 #undef TFAIL
 }
 
-/* A thread that assumed the handle before the REVOKE keeps the identity until it reverts. */
+/*
+ * A thread that assumed the handle before the REVOKE keeps the identity until it reverts; a
+ * REVERT by another thread on the same handle does not end it.
+ */
 TEST_F(h, revoke_leaves_assumed_threads_alone)
 {
 	struct holder_args a = { .pub = self->pub };
@@ -1425,6 +1428,9 @@ TEST_F(h, revoke_leaves_assumed_threads_alone)
 	ASSERT_EQ(0, pthread_create(&t, NULL, assumed_across_the_revoke, &a));
 	ASSERT_EQ(0, wait_sig(ready[0])) TH_LOG("%s", a.msg);
 	ASSERT_EQ(0, h_revoke(a.h));
+	/* REVERT and GET on the same handle act on the calling thread, not on the holder. */
+	EXPECT_EQ(0, credo_revert(a.h));
+	EXPECT_FALSE(overridden(a.h));
 	ASSERT_EQ(0, sig(go[1]));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_STREQ("", a.msg);
@@ -1891,6 +1897,19 @@ static void *assume_and_exit(void *arg)
 	return (void *)(long)h_assume(*(int *)arg);
 }
 
+/* Another process (another own cred): each handle replaces the override it remembers. */
+static int assume_all_elsewhere(void *arg)
+{
+	int *hs = arg, i, r;
+
+	for (i = 0; i < LEAK_HANDLES; i++) {
+		r = h_assume(hs[i]);
+		CHK(!r, "ASSUME of handle %d in a child: %s", i, strerror(-r));
+	}
+	CHK(!credo_revert(hs[0]), "REVERT");
+	return 0;
+}
+
 /*
  * Each open handle is one module reference, none once closed; after assumes, replacements,
  * reverts and threads exiting assumed, no live override is left and, once unused entries are
@@ -1947,6 +1966,9 @@ TEST_F_TIMEOUT(h, handles_leak_no_cred_and_no_reference, 180)
 		}
 		ASSERT_EQ(0, credo_revert(h));
 	}
+	/* Children with creds of their own, which the handles then remember, and exit. */
+	for (i = 0; i < 4; i++)
+		EXPECT_CHILD_OK(spawn_child(assume_all_elsewhere, hs));
 	ASSERT_EQ(0, credo_wait_live(live0)) TH_LOG("live_overrides stayed at %ld",
 						    counter("live_overrides"));
 	for (i = 0; i < LEAK_HANDLES; i++)
