@@ -2008,8 +2008,9 @@ static void *new_thread_while_assumed(void *arg)
 }
 
 /*
- * While assumed, fork and execve fail with EBUSY and change nothing; pthread_create works and
- * the new thread runs with the process's own credentials; after the revert fork works.
+ * While assumed, fork, execve and the thread's own credential changes (PR_SET_KEEPCAPS,
+ * setresuid, setgroups) fail with EBUSY and change nothing; pthread_create works and the new
+ * thread runs with the process's own credentials; after the revert fork works.
  */
 TEST_F(h, fork_and_exec_refused_while_assumed_new_threads_run_as_the_process)
 {
@@ -2033,6 +2034,16 @@ TEST_F(h, fork_and_exec_refused_while_assumed_new_threads_run_as_the_process)
 	errno = 0;
 	exec_rc = execve(argv[0], argv, envp);
 	exec_err = errno;
+	/* The thread's own credential changes (the keepcaps one crashes a naive module). */
+	errno = 0;
+	EXPECT_EQ(-1, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	errno = 0;
+	EXPECT_EQ(-1, syscall(SYS_setresuid, 0, 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	errno = 0;
+	EXPECT_EQ(-1, syscall(SYS_setgroups, 0, NULL));
+	EXPECT_EQ(EBUSY, errno);
 	ASSERT_EQ(0, pthread_create(&t, NULL, new_thread_while_assumed, &p));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_TRUE(overridden(p.h)) TH_LOG("the refused calls ended the override");
