@@ -666,8 +666,9 @@ static int start_worker(int id, struct wproc *p, const char *self)
 	if (p->pid < 0)
 		return -1;
 	if (p->pid == 0) {
-		/* dup2 clears close-on-exec: the socket is all the worker inherits. */
-		if (dup2(sv[1], WORKER_SOCK) == WORKER_SOCK)
+		/* Without close-on-exec, the socket is all the worker inherits. */
+		if (sv[1] == WORKER_SOCK ? !fcntl(sv[1], F_SETFD, 0) :
+		    dup2(sv[1], WORKER_SOCK) == WORKER_SOCK)
 			execl(self, "credo-demo", "--worker", arg, (char *)NULL);
 		perror("credo-demo: starting a worker");
 		_exit(127);
@@ -722,8 +723,8 @@ static int part2(void)
 			snprintf(wp[w].label, sizeof(wp[w].label),
 				 "worker %d (uid %u, no capabilities)", w + 1, NOBODY);
 		check(only_stdio_and_socket(a.text),
-		      "worker %d: started holding descriptors %s (stdin, stdout, stderr, its socket) and nothing else",
-		      w + 1, a.text);
+		      "worker %d: started holding descriptors %s (stdio, and its socket %d) and nothing else",
+		      w + 1, a.text, WORKER_SOCK);
 		check(!a.err && a.v[0] == NOBODY && a.v[1] == NOBODY && a.v[2] == 0,
 		      "worker %d: dropped to uid %lld gid %lld, %lld supplementary groups%s%s", w + 1,
 		      (long long)a.v[0], (long long)a.v[1], (long long)a.v[2],
@@ -765,7 +766,6 @@ static int part2(void)
 		for (i = 0; i < nusers; i++) {
 			char groups[32] = "";
 			size_t k, n = 0;
-			int r;
 
 			for (k = 0; k < users[i].ngroups; k++)
 				n += snprintf(groups + n, sizeof(groups) - n, "%s%u", k ? "," : "",
@@ -774,7 +774,7 @@ static int part2(void)
 			a.err = -1;
 			if (send(wp[w].sock, &(struct ask){ .op = W_TAKE }, sizeof(struct ask),
 				 MSG_NOSIGNAL) == sizeof(struct ask) &&
-			    !(r = credo_handle_send(wp[w].sock, handles[i])) &&
+			    !credo_handle_send(wp[w].sock, handles[i]) &&
 			    recv(wp[w].sock, &a, sizeof(a), 0) != sizeof(a))
 				a.err = -1;
 			check(!a.err && a.v[0] == users[i].uid && a.v[1] == users[i].gid &&
