@@ -202,7 +202,7 @@ TEST(help_version_usage)
 	EXPECT_NE(NULL, strstr(r.out, "credo run --user NAME"));
 	RUN(&r, NULL, "--version");
 	EXPECT_EQ(0, r.status) SHOW(r);
-	EXPECT_STREQ("credo 0.1.0\n", r.out);
+	EXPECT_STREQ("credo 0.2.0\n", r.out);
 	RUN(&r, NULL, "frobnicate");
 	EXPECT_EQ(2, r.status) SHOW(r);
 	EXPECT_NE(NULL, strstr(r.err, "unknown command 'frobnicate'"));
