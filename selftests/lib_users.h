@@ -466,8 +466,31 @@ static int lu_probe_assume_create(const char *fds, const char *path)
 	return 0;
 }
 
+/* fds: every open descriptor as "fd N -> TARGET" (its /proc/self/fd link). */
+static void lu_probe_fds(void)
+{
+	char path[300], target[256];
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	ssize_t n;
+
+	if (!dir) {
+		printf("fds: %s\n", strerror(errno));
+		return;
+	}
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = 0;
+		printf("fd %s -> %s\n", d->d_name, target);
+	}
+	closedir(dir);
+}
+
 /*
- * MODE: ids, keyring, dumpable, nproc N, as-nobody PROG [ARG...],
+ * MODE: ids, keyring, dumpable, nproc N, fds, as-nobody PROG [ARG...],
  * assume-create FD PATH.  Exit status 0, 2 for a bad mode.
  */
 static int lu_probe(int argc, char **argv)
@@ -484,6 +507,8 @@ static int lu_probe(int argc, char **argv)
 		printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	} else if (!strcmp(mode, "nproc") && argc > 3) {
 		lu_probe_nproc(atoi(argv[3]));
+	} else if (!strcmp(mode, "fds")) {
+		lu_probe_fds();
 	} else if (!strcmp(mode, "as-nobody") && argc > 3) {
 		return lu_probe_as_nobody(argv + 3);
 	} else if (!strcmp(mode, "assume-create") && argc > 4) {

@@ -579,6 +579,9 @@ static int cmd_handle_info(int argc, char **argv)
 		printf("revoked=no\n");
 	} else if (r == -EKEYREVOKED) {
 		printf("revoked=yes\n");
+	} else if (r == -EPERM) {
+		/* credo(4): another user namespace, or sets this process lacks */
+		printf("revoked=unknown (this process may not assume it)\n");
 	} else {
 		printf("revoked=unknown (%s)\n", credo_strerror(r));
 	}
