@@ -31,16 +31,17 @@
 #include "descriptor.h"
 
 /**
- * credo_cred_permitted - may a thread whose own credentials are @base switch
+ * credo_cred_permitted_in - may a thread whose own credentials are @base
+ * switch identities of @ns
  * @base: the thread's own credentials (never an override)
+ * @ns: the user namespace the identities belong to
  *
  * ns_capable() judges current_cred(), so @base is made current for the
  * check.  The check runs the LSM capable hook and the audit as usual.
  *
- * Return: 0, or -EPERM without CAP_SETUID and CAP_SETGID in @base's user
- * namespace.
+ * Return: 0, or -EPERM without CAP_SETUID and CAP_SETGID in @ns.
  */
-int credo_cred_permitted(const struct cred *base)
+int credo_cred_permitted_in(const struct cred *base, struct user_namespace *ns)
 {
 	const struct cred *old = NULL;
 	bool ok;
@@ -48,11 +49,23 @@ int credo_cred_permitted(const struct cred *base)
 	/* Not overridden (the common case): @base already is what ns_capable() judges. */
 	if (current_cred() != base)
 		old = credo_scoped_override(base);
-	ok = ns_capable(base->user_ns, CAP_SETUID) &&
-	     ns_capable(base->user_ns, CAP_SETGID);
+	ok = ns_capable(ns, CAP_SETUID) && ns_capable(ns, CAP_SETGID);
 	if (old)
 		credo_scoped_revert(old);
 	return ok ? 0 : -EPERM;
+}
+EXPORT_SYMBOL_GPL(credo_cred_permitted_in);
+
+/**
+ * credo_cred_permitted - may a thread whose own credentials are @base switch
+ * @base: the thread's own credentials (never an override)
+ *
+ * Return: 0, or -EPERM without CAP_SETUID and CAP_SETGID in @base's user
+ * namespace.
+ */
+int credo_cred_permitted(const struct cred *base)
+{
+	return credo_cred_permitted_in(base, base->user_ns);
 }
 EXPORT_SYMBOL_GPL(credo_cred_permitted);
 

@@ -7,7 +7,9 @@
 
 struct cred;
 struct credo_desc;
+struct user_namespace;
 
+int credo_cred_permitted_in(const struct cred *base, struct user_namespace *ns);
 int credo_cred_permitted(const struct cred *base);
 int credo_groups_permitted(const struct cred *base,
 			   const struct credo_desc *d);

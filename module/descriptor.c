@@ -299,6 +299,95 @@ void credo_desc_release(struct credo_desc *d)
 EXPORT_SYMBOL_GPL(credo_desc_release);
 
 /**
+ * credo_desc_move - hand what @src holds to @dst
+ * @dst: uninitialized
+ * @src: a built descriptor, empty afterwards
+ *
+ * A short group list lives in the descriptor itself, so a plain copy would
+ * leave @dst pointing into @src.
+ */
+void credo_desc_move(struct credo_desc *dst, struct credo_desc *src)
+{
+	*dst = *src;
+	if (src->groups == src->inline_groups)
+		dst->groups = dst->inline_groups;
+	src->groups = NULL;
+	src->ngroups = 0;
+}
+EXPORT_SYMBOL_GPL(credo_desc_move);
+
+/*
+ * Write @d back to the user's struct, as CREDO_IOC_GET and
+ * CREDO_IOC_HANDLE_GET report it: ids in the caller's own namespace, up to
+ * the caller's ngroups groups, the real count in ngroups, the capability
+ * sets only when @d has them and the struct has room.
+ */
+static int credo_desc_to_user(const struct credo_desc *d, u32 extra_flags,
+			      void __user *uarg)
+{
+	struct user_namespace *ns = current_real_cred()->user_ns;
+	struct credo_cred kc, out;
+	u32 __user *ugroups;
+	unsigned int i, n;
+	size_t len;
+	int err;
+
+	err = credo_cred_copy_in(&kc, uarg);
+	if (err)
+		return err;
+	if (kc.flags || kc.reserved)
+		return -EINVAL;
+
+	memset(&out, 0, sizeof(out));
+	len = min_t(size_t, kc.size, sizeof(out));
+	out.size = len;
+	out.flags = extra_flags;
+	out.uid = from_kuid_munged(ns, d->uid);
+	out.euid = from_kuid_munged(ns, d->euid);
+	out.suid = from_kuid_munged(ns, d->suid);
+	out.fsuid = from_kuid_munged(ns, d->fsuid);
+	out.gid = from_kgid_munged(ns, d->gid);
+	out.egid = from_kgid_munged(ns, d->egid);
+	out.sgid = from_kgid_munged(ns, d->sgid);
+	out.fsgid = from_kgid_munged(ns, d->fsgid);
+
+	ugroups = u64_to_user_ptr(kc.groups);
+	n = min_t(unsigned int, kc.ngroups, d->ngroups);
+	for (i = 0; i < n; i++)
+		if (put_user(from_kgid_munged(ns, d->groups[i]), ugroups + i))
+			return -EFAULT;
+	out.ngroups = d->ngroups;
+	out.groups = kc.groups;
+
+	if ((d->flags & CREDO_CRED_CAPS) &&
+	    len >= offsetofend(struct credo_cred, cap_ambient)) {
+		out.flags |= CREDO_CRED_CAPS;
+		out.cap_effective = d->cap_effective;
+		out.cap_permitted = d->cap_permitted;
+		out.cap_inheritable = d->cap_inheritable;
+		out.cap_ambient = d->cap_ambient;
+	}
+
+	if (copy_to_user(uarg, &out, len))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * credo_desc_report - CREDO_IOC_HANDLE_GET: a handle's identity
+ * @d: the handle's descriptor
+ * @uarg: the user's struct credo_cred, as for credo_cred_report()
+ *
+ * The capability sets are reported only if the handle carries them.
+ *
+ * Return: 0, -EFAULT, -EINVAL or -E2BIG.
+ */
+int credo_desc_report(const struct credo_desc *d, void __user *uarg)
+{
+	return credo_desc_to_user(d, 0, uarg);
+}
+
+/**
  * credo_cred_report - CREDO_IOC_GET: the caller's subjective credentials
  * @uarg: the user's struct credo_cred; flags and reserved must be 0, groups
  *	  and ngroups name the caller's buffer
@@ -315,51 +404,22 @@ EXPORT_SYMBOL_GPL(credo_desc_release);
 int credo_cred_report(void __user *uarg)
 {
 	const struct cred *cred = current_cred();
-	struct user_namespace *ns = current_real_cred()->user_ns;
 	const struct group_info *gi = cred->group_info;
-	u32 __user *ugroups;
-	struct credo_cred kc, out;
-	unsigned int i, n;
-	size_t len;
-	int err;
+	struct credo_desc view = {
+		.flags = CREDO_CRED_CAPS,
+		.uid = cred->uid, .euid = cred->euid,
+		.suid = cred->suid, .fsuid = cred->fsuid,
+		.gid = cred->gid, .egid = cred->egid,
+		.sgid = cred->sgid, .fsgid = cred->fsgid,
+		.cap_effective = credo_cap_to_u64(cred->cap_effective),
+		.cap_permitted = credo_cap_to_u64(cred->cap_permitted),
+		.cap_inheritable = credo_cap_to_u64(cred->cap_inheritable),
+		.cap_ambient = credo_cap_to_u64(cred->cap_ambient),
+		.ngroups = gi->ngroups,
+		/* Read only: the view never writes the cred's group list. */
+		.groups = (kgid_t *)gi->gid,
+	};
 
-	err = credo_cred_copy_in(&kc, uarg);
-	if (err)
-		return err;
-	if (kc.flags || kc.reserved)
-		return -EINVAL;
-
-	memset(&out, 0, sizeof(out));
-	len = min_t(size_t, kc.size, sizeof(out));
-	out.size = len;
-	out.uid = from_kuid_munged(ns, cred->uid);
-	out.euid = from_kuid_munged(ns, cred->euid);
-	out.suid = from_kuid_munged(ns, cred->suid);
-	out.fsuid = from_kuid_munged(ns, cred->fsuid);
-	out.gid = from_kgid_munged(ns, cred->gid);
-	out.egid = from_kgid_munged(ns, cred->egid);
-	out.sgid = from_kgid_munged(ns, cred->sgid);
-	out.fsgid = from_kgid_munged(ns, cred->fsgid);
-
-	ugroups = u64_to_user_ptr(kc.groups);
-	n = min_t(unsigned int, kc.ngroups, gi->ngroups);
-	for (i = 0; i < n; i++)
-		if (put_user(from_kgid_munged(ns, gi->gid[i]), ugroups + i))
-			return -EFAULT;
-	out.ngroups = gi->ngroups;
-	out.groups = kc.groups;
-
-	if (len >= offsetofend(struct credo_cred, cap_ambient)) {
-		out.flags |= CREDO_CRED_CAPS;
-		out.cap_effective = credo_cap_to_u64(cred->cap_effective);
-		out.cap_permitted = credo_cap_to_u64(cred->cap_permitted);
-		out.cap_inheritable = credo_cap_to_u64(cred->cap_inheritable);
-		out.cap_ambient = credo_cap_to_u64(cred->cap_ambient);
-	}
-	if (cred != current_real_cred())
-		out.flags |= CREDO_CRED_OVERRIDDEN;
-
-	if (copy_to_user(uarg, &out, len))
-		return -EFAULT;
-	return 0;
+	return credo_desc_to_user(&view, cred != current_real_cred() ?
+				  CREDO_CRED_OVERRIDDEN : 0, uarg);
 }

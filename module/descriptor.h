@@ -47,6 +47,8 @@ int credo_desc_build(const struct credo_cred *kc, const u32 *groups,
 int credo_desc_from_user(const void __user *uarg, struct user_namespace *ns,
 			 struct credo_desc *d);
 void credo_desc_release(struct credo_desc *d);
+void credo_desc_move(struct credo_desc *dst, struct credo_desc *src);
+int credo_desc_report(const struct credo_desc *d, void __user *uarg);
 int credo_cred_report(void __user *uarg);
 
 #endif /* _CREDO_DESCRIPTOR_H */

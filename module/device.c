@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/credo: a misc device whose only operation is ioctl.
+ * /dev/credo: a misc device whose only operation is ioctl.  Handles
+ * (handle.c) are files of their own with their own commands.
  *
  * Commands are matched on everything but their size bits: struct credo_cred
  * is extensible, its own size field governs how much is read, so a binary
@@ -16,6 +17,7 @@
 
 #include "descriptor.h"
 #include "device.h"
+#include "handle.h"
 #include "install.h"
 
 static struct credo_table *credo_dev_table;
@@ -33,6 +35,8 @@ static long credo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return credo_thread_revert();
 	case CREDO_CMD(CREDO_IOC_GET):
 		return credo_cred_report(uarg);
+	case CREDO_CMD(CREDO_IOC_HANDLE):
+		return credo_handle_mint(credo_dev_table, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Credential handles.
+ *
+ * A handle is an anonymous inode file made by CREDO_IOC_HANDLE on
+ * /dev/credo.  It carries a normalized descriptor and the minter's user
+ * namespace, nothing else of the minter: the permission to switch was
+ * judged once, at the mint, so whoever holds the file may later switch to
+ * that identity, and to no other, with CREDO_IOC_ASSUME.  What the assumed
+ * override is built from is the assuming thread's own credentials, exactly
+ * as CREDO_IOC_OVERRIDE would build it, so a handle conveys ids and groups
+ * but never a capability, a keyring or an LSM context of the minter.
+ *
+ * The assume's hit path does what an empty ioctl does plus one pointer
+ * comparison and a reference: each handle remembers the override it last
+ * built and the base it built it from.  A cred never changes, so for the
+ * same base every rule judged at the miss (the namespace, the setgroups
+ * rule, the capability subsets) would be judged the same again; a written
+ * gid map is final, so the setgroups rule cannot turn from allow to deny
+ * either.  The remembered pair is replaced under RCU when another base
+ * assumes the handle; both of its creds stay referenced until a grace
+ * period after, so a reader comparing against a stale base can never match
+ * a new cred allocated at the same address.
+ *
+ * A handle's file holds a module reference (fops owner), so the module
+ * cannot go while any handle is open; it holds the table's override through
+ * the remembered pair, which keeps that entry in use (never evicted) until
+ * the handle is closed or assumed from another base.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/ioctl.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/user_namespace.h>
+
+#include "cred_build.h"
+#include "descriptor.h"
+#include "dumpable.h"
+#include "handle.h"
+#include "install.h"
+#include "table.h"
+
+/* The override a handle built last, and the base it built it from. */
+struct credo_handle_hit {
+	const struct cred *base;	/* referenced: its address is the key */
+	const struct cred *cred;	/* referenced: the table's override */
+	struct rcu_head rcu;
+};
+
+struct credo_handle {
+	struct credo_table *table;
+	struct user_namespace *ns;	/* the minter's, referenced */
+	bool revoked;
+	spinlock_t lock;		/* replacing hit */
+	struct credo_handle_hit __rcu *hit;
+	struct credo_desc desc;		/* normalized, in init_user_ns ids */
+};
+
+static void credo_handle_hit_put(struct credo_handle_hit *hit)
+{
+	put_cred(hit->cred);
+	put_cred(hit->base);
+	kfree(hit);
+}
+
+/* exit_creds() puts creds from RCU callbacks too: softirq context is fine. */
+static void credo_handle_hit_free_rcu(struct rcu_head *rcu)
+{
+	credo_handle_hit_put(container_of(rcu, struct credo_handle_hit, rcu));
+}
+
+/* The remembered override if it was built from @base, with a reference. */
+static const struct cred *credo_handle_hit_get(struct credo_handle *h,
+					       const struct cred *base)
+{
+	const struct cred *cred = NULL;
+	struct credo_handle_hit *hit;
+
+	rcu_read_lock();
+	hit = rcu_dereference(h->hit);
+	/* The pair holds its reference until a grace period after it is replaced. */
+	if (hit && hit->base == base)
+		cred = get_cred(hit->cred);
+	rcu_read_unlock();
+	return cred;
+}
+
+/* Remember @cred, built from @base; without memory, just do not remember. */
+static void credo_handle_hit_set(struct credo_handle *h,
+				 const struct cred *base,
+				 const struct cred *cred)
+{
+	struct credo_handle_hit *hit, *old;
+
+	hit = kmalloc(sizeof(*hit), GFP_KERNEL);
+	if (!hit)
+		return;
+	hit->base = get_cred(base);
+	hit->cred = get_cred(cred);
+	spin_lock(&h->lock);
+	old = rcu_replace_pointer(h->hit, hit, lockdep_is_held(&h->lock));
+	spin_unlock(&h->lock);
+	if (old)
+		call_rcu(&old->rcu, credo_handle_hit_free_rcu);
+}
+
+/*
+ * The miss: the rules of an assume for a new base, in the documented
+ * order, then the table, which coalesces with descriptor overrides.
+ */
+static const struct cred *credo_handle_build(struct credo_handle *h,
+					     const struct cred *base)
+{
+	const struct cred *cred;
+	int err;
+
+	if (base->user_ns != h->ns)
+		return ERR_PTR(-EPERM);
+	err = credo_groups_permitted(base, &h->desc);
+	if (!err && (h->desc.flags & CREDO_CRED_CAPS))
+		err = credo_caps_check(base, &h->desc);
+	if (err)
+		return ERR_PTR(err);
+	cred = credo_table_get(h->table, base, &h->desc);
+	if (!IS_ERR(cred))
+		credo_handle_hit_set(h, base, cred);
+	return cred;
+}
+
+/* CREDO_IOC_ASSUME: no copy, no capability check; see the top of this file. */
+static int credo_handle_assume(struct credo_handle *h)
+{
+	const struct cred *base = current_real_cred();
+	const struct cred *cred;
+	int err;
+
+	if (READ_ONCE(h->revoked))
+		return -EKEYREVOKED;
+	cred = credo_handle_hit_get(h, base);
+	if (!cred) {
+		cred = credo_handle_build(h, base);
+		if (IS_ERR(cred))
+			return PTR_ERR(cred);
+	}
+	err = credo_thread_install(cred);
+	if (!err)
+		credo_dumpable_update(base, current_cred());
+	return err;
+}
+
+/* CREDO_IOC_REVOKE: judged on the caller's own credentials, in the handle's namespace. */
+static int credo_handle_revoke(struct credo_handle *h)
+{
+	int err = credo_cred_permitted_in(current_real_cred(), h->ns);
+
+	if (!err)
+		WRITE_ONCE(h->revoked, true);
+	return err;
+}
+
+#define CREDO_CMD(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+static long credo_handle_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct credo_handle *h = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (CREDO_CMD(cmd)) {
+	case CREDO_CMD(CREDO_IOC_ASSUME):
+		return credo_handle_assume(h);
+	case CREDO_CMD(CREDO_IOC_REVERT):
+		return credo_thread_revert();
+	case CREDO_CMD(CREDO_IOC_GET):
+		return credo_cred_report(uarg);
+	case CREDO_CMD(CREDO_IOC_HANDLE_GET):
+		return credo_desc_report(&h->desc, uarg);
+	case CREDO_CMD(CREDO_IOC_REVOKE):
+		return credo_handle_revoke(h);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void credo_handle_free(struct credo_handle *h)
+{
+	/* No ioctl runs any more: the last file reference is gone. */
+	struct credo_handle_hit *hit = rcu_dereference_protected(h->hit, true);
+
+	if (hit)
+		credo_handle_hit_put(hit);
+	credo_desc_release(&h->desc);
+	put_user_ns(h->ns);
+	kfree(h);
+}
+
+static int credo_handle_release(struct inode *inode, struct file *file)
+{
+	credo_handle_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations credo_handle_fops = {
+	.owner = THIS_MODULE,
+	.release = credo_handle_release,
+	.unlocked_ioctl = credo_handle_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/**
+ * credo_handle_mint - CREDO_IOC_HANDLE
+ * @t: the coalescing table the handle's overrides come from
+ * @uarg: the user's struct credo_cred
+ *
+ * Fails wherever CREDO_IOC_OVERRIDE with the same descriptor would fail for
+ * the caller's own credentials; the caller's thread is not touched.
+ *
+ * Return: the new handle's file descriptor, or a negative errno as described
+ * in docs/api.md.
+ */
+int credo_handle_mint(struct credo_table *t, const void __user *uarg)
+{
+	const struct cred *base = current_real_cred();
+	struct credo_handle *h;
+	struct credo_desc d;
+	int err;
+
+	err = credo_desc_from_user(uarg, base->user_ns, &d);
+	if (err)
+		return err;
+	err = credo_cred_permitted(base) ?: credo_groups_permitted(base, &d);
+	if (!err && (d.flags & CREDO_CRED_CAPS))
+		err = credo_caps_check(base, &d);
+	if (err)
+		goto out;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h) {
+		err = -ENOMEM;
+		goto out;
+	}
+	h->table = t;
+	h->ns = get_user_ns(base->user_ns);
+	spin_lock_init(&h->lock);
+	credo_desc_move(&h->desc, &d);
+	err = anon_inode_getfd("[credo-handle]", &credo_handle_fops, h,
+			       O_RDWR | O_CLOEXEC);
+	if (err < 0)
+		credo_handle_free(h);
+	return err;
+out:
+	credo_desc_release(&d);
+	return err;
+}
