@@ -601,6 +601,12 @@ TEST(run_dumpable_matches_reference)
 
 /* ---- handles ------------------------------------------------------------------- */
 
+/* `PROG --credo-probe as-nobody ARGS...`: ARGS run as uid/gid 65534, no groups, no capability. */
+#define RUN_AS_NOBODY(r, prog, ...) do {				\
+	const char *const _a[] = { LU_PROBE_ARG, "as-nobody", __VA_ARGS__, NULL }; \
+	ASSERT_EQ(0, run_prog(r, prog, NULL, _a));			\
+} while (0)
+
 /*
  * A handle minted with the raw ioctl (the test is its broker), placed at
  * descriptor at without close-on-exec so that credo inherits it; with
@@ -791,7 +797,7 @@ TEST(handle_info_fields)
 	 * A worker with no capability reads it too; its trial assume is refused
 	 * (the handle's sets are not a subset of its own), so it cannot tell.
 	 */
-	RUN(&r, NULL, prog, LU_PROBE_ARG, "as-nobody", cli(), "handle-info", "203");
+	RUN_AS_NOBODY(&r, prog, cli(), "handle-info", "203");
 	EXPECT_EQ(0, r.status) SHOW(r);
 	expect_whoami(_metadata, r.out, 4711, 4712, NULL, 0);
 	EXPECT_STREQ("revoked=unknown (this process may not assume it)",
@@ -799,7 +805,7 @@ TEST(handle_info_fields)
 	close(203);
 	/* ... and a handle without sets it can assume: not revoked */
 	ASSERT_EQ(0, raw_handle_at(203, 4711, 4712, 0));
-	RUN(&r, NULL, prog, LU_PROBE_ARG, "as-nobody", cli(), "handle-info", "203");
+	RUN_AS_NOBODY(&r, prog, cli(), "handle-info", "203");
 	EXPECT_EQ(0, r.status) SHOW(r);
 	expect_whoami(_metadata, r.out, 4711, 4712, NULL, 0);
 	EXPECT_STREQ("revoked=no", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
@@ -815,7 +821,7 @@ TEST(handle_revoke)
 	lu_self_exe(prog, sizeof(prog));
 	ASSERT_EQ(0, raw_handle_at(204, 4711, 4712, 0));
 	/* a worker without capabilities may not revoke */
-	RUN(&r, NULL, prog, LU_PROBE_ARG, "as-nobody", cli(), "revoke", "204");
+	RUN_AS_NOBODY(&r, prog, cli(), "revoke", "204");
 	EXPECT_EQ(1, r.status) SHOW(r);
 	EXPECT_STREQ("credo revoke: descriptor 204: Operation not permitted (revoking needs "
 		     "CAP_SETUID and CAP_SETGID in the handle's user namespace)\n", r.err);
