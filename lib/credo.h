@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libcredo: per-thread credential switching through /dev/credo.
+ * libcredo: per-thread credential switching through /dev/credo and through
+ * credential handles.
  *
- * Every function acts on the calling thread only.  Functions that can fail
+ * Every switch acts on the calling thread only.  Functions that can fail
  * return 0 on success or a negative errno value (-EPERM, -ENOENT, ...);
  * credo_strerror() turns that into a message.  The device is opened once per
  * process, lazily and thread-safely, with O_CLOEXEC.  See libcredo(3).

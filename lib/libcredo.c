@@ -10,6 +10,10 @@
  * credo_spawn_as() does not override the caller: a short-lived helper thread
  * switches itself with the raw (per-thread) set*id syscalls and spawns, so the
  * child is what fork plus setgroups/setresgid/setresuid in the child makes.
+ *
+ * The handle calls are thin: each is one ioctl on the handle's descriptor
+ * (the mint one on the device's), except send/recv, which move a descriptor
+ * over a unix socket as SCM_RIGHTS with one byte of data.
  */
 #define _GNU_SOURCE
 #include <errno.h>
