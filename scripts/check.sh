@@ -12,6 +12,8 @@
 #   trixie-backports  the newest stable kernel Debian ships (7.x)
 #   debug             debug kernel built from linux-source-6.1, with KUnit and kmemleak
 #   debug-newest      debug kernel built from the newest linux-source-X.Y (trixie-backports)
+# Guests run in two lanes side by side (CREDO_CHECK_JOBS=1: one after the other); each lane's
+# lines are prefixed [A] or [B].
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -45,14 +47,11 @@ must "$CREDO_TOP/scripts/build-module.sh" bookworm "/lib/modules/$(stock_kver)/b
 step "test programs"
 must "$CREDO_TOP/scripts/build-tests.sh"
 
-total_p=0 total_f=0 total_s=0
-summary=()
-table=()
-for g in $guests; do
-	[ "$g" = stock ] && g=bookworm
-	kver=?
-	what="modprobe, kselftests as root and uid 65534, demo, rmmod"
-	ok=1
+# One guest: its build and run, then one line for the summary and one for the Tested-on table in
+# $CREDO_BUILD/guest-$g/, read back once every lane has finished.
+run_one_guest() {
+	local g=$1 kver='?' ok=1 what="modprobe, kselftests as root and uid 65534, demo, rmmod"
+	local extra args series ver tarball base kdir vmlinuz p f s verdict
 	case $g in
 	bookworm)
 		kver=$(stock_kver)
@@ -124,13 +123,68 @@ for g in $guests; do
 		;;
 	*) must false "unknown guest $g" ;;
 	esac
+	mkdir -p "$CREDO_BUILD/guest-$g"
 	if ! read -r p f s verdict <"$CREDO_BUILD/guest-$g/result.txt" 2>/dev/null; then
 		p=0 f=1 s=0 verdict=fail
 	fi
 	[ "$ok" = 1 ] || { [ "$f" -gt 0 ] || f=1; verdict=fail; }
+	printf '%s %s %s %s\n' "$p" "$f" "$s" "$verdict" >"$CREDO_BUILD/guest-$g/verdict.txt"
+	printf '%-17s %-26s %s: %d passed, %d failed, %d skipped\n' "$g" "$kver" "$verdict" "$p" "$f" "$s" \
+		>"$CREDO_BUILD/guest-$g/summary.txt"
+	printf '| %s | %s | %s | %s: %d passed, %d failed, %d skipped |\n' "$kver" "$g" "$what" "$verdict" "$p" "$f" "$s" \
+		>"$CREDO_BUILD/guest-$g/tested-on.txt"
+}
+
+# Two lanes of guests run side by side (CREDO_CHECK_JOBS=1: one, in the order given): the stock
+# guests use one host thread each, so the second core would otherwise idle.  Guests that share a
+# chroot (trixie, deb and debug-newest's trixie-backports config) stay in one lane, in order.
+lane_of() {
+	case $1 in
+	bookworm | dkms | bullseye | debug) echo 1 ;;
+	*) echo 2 ;;
+	esac
+}
+lane1=() lane2=() order=()
+for g in $guests; do
+	[ "$g" = stock ] && g=bookworm
+	case $g in
+	bookworm | dkms | deb | bullseye | trixie | trixie-backports | debug | debug-newest) ;;
+	*) must false "unknown guest $g" ;;
+	esac
+	order+=("$g")
+	rm -f "$CREDO_BUILD/guest-$g/summary.txt" "$CREDO_BUILD/guest-$g/verdict.txt" "$CREDO_BUILD/guest-$g/tested-on.txt"
+	if [ "${CREDO_CHECK_JOBS:-2}" = 1 ] || [ "$(lane_of "$g")" = 1 ]; then
+		lane1+=("$g")
+	else
+		lane2+=("$g")
+	fi
+done
+run_lane() { # $1 lane name, guests...
+	local lane=$1 g
+	shift
+	for g in "$@"; do
+		run_one_guest "$g"
+	done 2>&1 | sed -u "s/^/[$lane] /"
+}
+pids=()
+[ "${#lane1[@]}" = 0 ] || { run_lane A "${lane1[@]}" & pids+=($!); }
+[ "${#lane2[@]}" = 0 ] || { run_lane B "${lane2[@]}" & pids+=($!); }
+for pid in "${pids[@]}"; do
+	wait "$pid" || status=1
+done
+
+total_p=0 total_f=0 total_s=0
+summary=()
+table=()
+for g in "${order[@]}"; do
+	if read -r p f s verdict <"$CREDO_BUILD/guest-$g/verdict.txt" 2>/dev/null; then
+		summary+=("$(cat "$CREDO_BUILD/guest-$g/summary.txt")")
+		table+=("$(cat "$CREDO_BUILD/guest-$g/tested-on.txt")")
+	else
+		p=0 f=1 s=0 verdict=fail
+		summary+=("$(printf '%-17s %-26s %s' "$g" ? "fail: did not finish")")
+	fi
 	[ "$verdict" = pass ] || status=1
-	summary+=("$(printf '%-17s %-26s %s: %d passed, %d failed, %d skipped' "$g" "$kver" "$verdict" "$p" "$f" "$s")")
-	table+=("| $kver | $g | $what | $verdict: $p passed, $f failed, $s skipped |")
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
 

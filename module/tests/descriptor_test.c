@@ -225,6 +225,55 @@ static void credo_copy_efault(struct kunit *test)
 	credo_desc_release(&d);
 }
 
+/*
+ * A handle keeps the descriptor a mint built on its stack (handle.c): the
+ * moved copy must point at its own inline groups, or at the heap list the
+ * source gave up, and the source must hold nothing any more.
+ */
+static void credo_desc_move_owns(struct kunit *test)
+{
+	const u32 few[] = { 30, 10, 20 };
+	const u32 n = CREDO_DESC_INLINE_GROUPS + 5;
+	struct credo_desc *src, *dst;
+	struct credo_cred kc;
+	kgid_t *heap;
+	u32 *many, i;
+
+	src = kunit_kzalloc(test, sizeof(*src), GFP_KERNEL);
+	dst = kunit_kzalloc(test, sizeof(*dst), GFP_KERNEL);
+	many = kunit_kmalloc_array(test, n, sizeof(*many), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, src);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dst);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, many);
+
+	credo_test_kc(&kc);
+	credo_test_desc(test, &kc, few, ARRAY_SIZE(few), src);
+	credo_desc_move(dst, src);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)dst->groups, (void *)dst->inline_groups);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)src->groups, NULL);
+	KUNIT_EXPECT_EQ(test, 0U, src->ngroups);
+	KUNIT_ASSERT_EQ(test, 3U, dst->ngroups);
+	/* The source's bytes are gone: the copy must not depend on them. */
+	memset(src->inline_groups, 0xff, sizeof(src->inline_groups));
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, 10 * (i + 1), __kgid_val(dst->groups[i]));
+	credo_desc_release(dst);
+
+	for (i = 0; i < n; i++)
+		many[i] = 100 + i;
+	credo_test_desc(test, &kc, many, n, src);
+	heap = src->groups;
+	KUNIT_ASSERT_PTR_NE(test, (void *)heap, (void *)src->inline_groups);
+	credo_desc_move(dst, src);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)dst->groups, (void *)heap);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)src->groups, NULL);
+	KUNIT_EXPECT_EQ(test, n, dst->ngroups);
+	/* Releasing the emptied source must not free the moved list (KASAN, kmemleak). */
+	credo_desc_release(src);
+	KUNIT_EXPECT_EQ(test, 100 + n - 1, __kgid_val(dst->groups[n - 1]));
+	credo_desc_release(dst);
+}
+
 static struct kunit_case credo_descriptor_cases[] = {
 	KUNIT_CASE(credo_size_rules),
 	KUNIT_CASE(credo_check_rules),
@@ -233,6 +282,7 @@ static struct kunit_case credo_descriptor_cases[] = {
 	KUNIT_CASE(credo_build_many_groups),
 	KUNIT_CASE(credo_build_normalizes),
 	KUNIT_CASE(credo_copy_efault),
+	KUNIT_CASE(credo_desc_move_owns),
 	{}
 };
 
