@@ -88,7 +88,9 @@ MODPROBEDIR ?= /usr/lib/modprobe.d
 DKMSSRCDIR ?= /usr/src/credo-$(CREDO_VERSION)
 CREDO_LIBVARS = OUT=$(USER_BUILD)/lib PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)
 CREDO_MAN3_LINKS := credo_override credo_override_user credo_lookup_user credo_ids_free \
-	credo_revert credo_get credo_spawn_as credo_spawn_as_user credo_fd credo_strerror
+	credo_revert credo_get credo_spawn_as credo_spawn_as_user credo_fd credo_strerror \
+	credo_handle_mint credo_handle_mint_user credo_handle_assume credo_handle_get \
+	credo_handle_revoke credo_revert_fd credo_get_fd credo_handle_send credo_handle_recv
 
 .PHONY: lib tools install
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libcredo: per-thread credential switching through /dev/credo.
+ * libcredo: per-thread credential switching through /dev/credo and through
+ * credential handles.
  *
- * Every function acts on the calling thread only.  Functions that can fail
+ * Every switch acts on the calling thread only.  Functions that can fail
  * return 0 on success or a negative errno value (-EPERM, -ENOENT, ...);
  * credo_strerror() turns that into a message.  The device is opened once per
  * process, lazily and thread-safely, with O_CLOEXEC.  See libcredo(3).
@@ -19,7 +20,7 @@
 extern "C" {
 #endif
 
-#define CREDO_LIB_VERSION "0.1.0"
+#define CREDO_LIB_VERSION "0.2.0"
 
 /* The identity to switch to: all four uids are uid, all four gids are gid. */
 struct credo_ids {
@@ -95,11 +96,13 @@ int credo_spawn_as_user(pid_t *pid, const char *name, const char *file,
 			char *const envp[], int flags);
 
 /*
- * Credential handles (credo(4), "Handles").  A privileged broker mints a
- * handle for an identity; whoever holds the handle's descriptor, with no
- * capability and no access to /dev/credo, can switch its calling thread to
- * exactly that identity.  A handle is a file descriptor: pass it over a unix
- * socket, close it when done.
+ * Credential handles (credo(4), "Handles"; libcredo(3)).  A privileged broker
+ * mints a handle for an identity; whoever holds the handle's descriptor, with
+ * no capability and no access to /dev/credo, can switch its calling thread to
+ * exactly that identity, and to no other.  A handle is a file descriptor:
+ * pass it over a unix socket (credo_handle_send()), close it when done.
+ * A handle for uid 0 (or gid 0) hands out root's file ownership (but never a
+ * capability).  Since 0.2.0 (symbol version LIBCREDO_0.2).
  */
 
 /* The identity a handle carries, as CREDO_IOC_HANDLE_GET reports it. */
@@ -114,21 +117,31 @@ struct credo_handle_info {
 /*
  * A new handle (close-on-exec) for ids, through /dev/credo (credo_fd()):
  * returns the descriptor (>= 0) or -errno.  Needs what credo_override(ids)
- * needs (CAP_SETUID and CAP_SETGID).
+ * needs (CAP_SETUID and CAP_SETGID), judged on the thread's own credentials:
+ * it may be overridden, and stays as it is.
  */
 int credo_handle_mint(const struct credo_ids *ids);
 
 /* credo_lookup_user() then credo_handle_mint(). */
 int credo_handle_mint_user(const char *name);
 
-/* Switch the calling thread to the handle's identity (replaces an override). */
+/*
+ * Switch the calling thread to the handle's identity (replaces an override);
+ * no capability needed.  -EKEYREVOKED for a revoked handle, -EPERM from
+ * another user namespace, -EBUSY as credo_override(), -ENOTTY for a
+ * descriptor that is not a handle.  End it with credo_revert_fd(handle).
+ */
 int credo_handle_assume(int handle);
 
 /* The identity of a handle; groups as for credo_get(). */
 int credo_handle_get(int handle, struct credo_handle_info *info, gid_t *groups,
 		     size_t maxgroups);
 
-/* Make every descriptor of the handle refuse assume (-EKEYREVOKED) from now on. */
+/*
+ * Make every descriptor of the handle (dups, copies passed over sockets,
+ * inherited ones) refuse assume with -EKEYREVOKED from now on; threads that
+ * assumed it keep their override.  Needs CAP_SETUID and CAP_SETGID (-EPERM).
+ */
 int credo_handle_revoke(int handle);
 
 /*
@@ -143,7 +156,9 @@ int credo_get_fd(int fd, struct credo_state *st, gid_t *groups,
  * Send a handle (any descriptor) over a connected unix socket (SCM_RIGHTS,
  * one byte of data), and receive one (close-on-exec): returns 0 / the
  * received descriptor, or -errno; -EBADMSG if what arrived carries no
- * descriptor, -ECONNRESET if the peer closed.
+ * descriptor, -ECONNRESET if the peer closed, -EMFILE if a descriptor came
+ * but could not be installed.  Extra descriptors of the message are closed.
+ * Both retry on EINTR; send never raises SIGPIPE (-EPIPE).
  */
 int credo_handle_send(int sock, int handle);
 int credo_handle_recv(int sock);

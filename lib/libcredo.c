@@ -10,6 +10,10 @@
  * credo_spawn_as() does not override the caller: a short-lived helper thread
  * switches itself with the raw (per-thread) set*id syscalls and spawns, so the
  * child is what fork plus setgroups/setresgid/setresuid in the child makes.
+ *
+ * The handle calls are thin: each is one ioctl on the handle's descriptor
+ * (the mint one on the device's), except send/recv, which move a descriptor
+ * over a unix socket as SCM_RIGHTS with one byte of data.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <linux/credo.h>
 
@@ -78,21 +83,28 @@ static int credo_ioctl(unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
-int credo_override(const struct credo_ids *ids)
+/* ids as a whole descriptor (struct credo_cred), for OVERRIDE and HANDLE. */
+static int fill_cred(struct credo_cred *c, const struct credo_ids *ids)
 {
-	struct credo_cred c;
-
 	if (!ids || (ids->ngroups && !ids->groups))
 		return -EINVAL;
 	if (ids->ngroups > CREDO_NGROUPS_MAX)
 		return -EINVAL;
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.uid = c.euid = c.suid = c.fsuid = ids->uid;
-	c.gid = c.egid = c.sgid = c.fsgid = ids->gid;
-	c.ngroups = (__u32)ids->ngroups;
-	c.groups = (__u64)(uintptr_t)ids->groups;
-	return credo_ioctl(CREDO_IOC_OVERRIDE, &c);
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->uid = c->euid = c->suid = c->fsuid = ids->uid;
+	c->gid = c->egid = c->sgid = c->fsgid = ids->gid;
+	c->ngroups = (__u32)ids->ngroups;
+	c->groups = (__u64)(uintptr_t)ids->groups;
+	return 0;
+}
+
+int credo_override(const struct credo_ids *ids)
+{
+	struct credo_cred c;
+	int r = fill_cred(&c, ids);
+
+	return r ? r : credo_ioctl(CREDO_IOC_OVERRIDE, &c);
 }
 
 int credo_revert(void)
@@ -100,20 +112,42 @@ int credo_revert(void)
 	return credo_ioctl(CREDO_IOC_REVERT, NULL);
 }
 
-int credo_get(struct credo_state *st, gid_t *groups, size_t maxgroups)
+int credo_revert_fd(int fd)
+{
+	if (fd < 0)
+		return -EBADF;
+	return ioctl(fd, CREDO_IOC_REVERT) < 0 ? -errno : 0;
+}
+
+/*
+ * CREDO_IOC_GET or CREDO_IOC_HANDLE_GET on fd into c, with room for up to
+ * maxgroups groups at groups.  fd -1 means the device (credo_fd()).
+ */
+static int get_cred(int fd, unsigned long cmd, struct credo_cred *c,
+		    gid_t *groups, size_t maxgroups)
+{
+	if (maxgroups && !groups)
+		return -EINVAL;
+	if (maxgroups > CREDO_NGROUPS_MAX)
+		maxgroups = CREDO_NGROUPS_MAX;
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->ngroups = (__u32)maxgroups;
+	c->groups = (__u64)(uintptr_t)groups;
+	if (fd == -1)
+		return credo_ioctl(cmd, c);
+	return ioctl(fd, cmd, c) < 0 ? -errno : 0;
+}
+
+static int get_state(int fd, struct credo_state *st, gid_t *groups,
+		     size_t maxgroups)
 {
 	struct credo_cred c;
 	int r;
 
-	if (!st || (maxgroups && !groups))
+	if (!st)
 		return -EINVAL;
-	if (maxgroups > CREDO_NGROUPS_MAX)
-		maxgroups = CREDO_NGROUPS_MAX;
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.ngroups = (__u32)maxgroups;
-	c.groups = (__u64)(uintptr_t)groups;
-	r = credo_ioctl(CREDO_IOC_GET, &c);
+	r = get_cred(fd, CREDO_IOC_GET, &c, groups, maxgroups);
 	if (r)
 		return r;
 	memset(st, 0, sizeof(*st));
@@ -134,6 +168,19 @@ int credo_get(struct credo_state *st, gid_t *groups, size_t maxgroups)
 		st->cap_ambient = c.cap_ambient;
 	}
 	return 0;
+}
+
+int credo_get(struct credo_state *st, gid_t *groups, size_t maxgroups)
+{
+	return get_state(-1, st, groups, maxgroups);
+}
+
+int credo_get_fd(int fd, struct credo_state *st, gid_t *groups,
+		 size_t maxgroups)
+{
+	if (fd < 0)
+		return -EBADF;
+	return get_state(fd, st, groups, maxgroups);
 }
 
 static int cmp_gid(const void *a, const void *b)
@@ -397,6 +444,179 @@ int credo_spawn_as_user(pid_t *pid, const char *name, const char *file,
 	return r;
 }
 
+/* ---- credential handles ------------------------------------------------ */
+
+int credo_handle_mint(const struct credo_ids *ids)
+{
+	struct credo_cred c;
+	int fd, r = fill_cred(&c, ids);
+
+	if (r)
+		return r;
+	fd = credo_fd();
+	if (fd < 0)
+		return fd;
+	/* The new descriptor: close-on-exec, made so by the module. */
+	r = ioctl(fd, CREDO_IOC_HANDLE, &c);
+	return r < 0 ? -errno : r;
+}
+
+int credo_handle_mint_user(const char *name)
+{
+	struct credo_ids ids;
+	int r = credo_lookup_user(name, &ids);
+
+	if (r)
+		return r;
+	r = credo_handle_mint(&ids);
+	credo_ids_free(&ids);
+	return r;
+}
+
+int credo_handle_assume(int handle)
+{
+	if (handle < 0)
+		return -EBADF;
+	return ioctl(handle, CREDO_IOC_ASSUME) < 0 ? -errno : 0;
+}
+
+int credo_handle_get(int handle, struct credo_handle_info *info, gid_t *groups,
+		     size_t maxgroups)
+{
+	struct credo_cred c;
+	int r;
+
+	if (handle < 0)
+		return -EBADF;
+	if (!info)
+		return -EINVAL;
+	r = get_cred(handle, CREDO_IOC_HANDLE_GET, &c, groups, maxgroups);
+	if (r)
+		return r;
+	memset(info, 0, sizeof(*info));
+	info->uid = c.uid;
+	info->euid = c.euid;
+	info->suid = c.suid;
+	info->fsuid = c.fsuid;
+	info->gid = c.gid;
+	info->egid = c.egid;
+	info->sgid = c.sgid;
+	info->fsgid = c.fsgid;
+	info->ngroups = c.ngroups;
+	if (c.flags & CREDO_CRED_CAPS) {
+		info->has_caps = 1;
+		info->cap_effective = c.cap_effective;
+		info->cap_permitted = c.cap_permitted;
+		info->cap_inheritable = c.cap_inheritable;
+		info->cap_ambient = c.cap_ambient;
+	}
+	return 0;
+}
+
+int credo_handle_revoke(int handle)
+{
+	if (handle < 0)
+		return -EBADF;
+	return ioctl(handle, CREDO_IOC_REVOKE) < 0 ? -errno : 0;
+}
+
+/* Descriptors one message may bring that credo_handle_recv() closes unseen. */
+#define CREDO_RECV_FDS	16
+
+int credo_handle_send(int sock, int handle)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte = 'H';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (sock < 0 || handle < 0)
+		return -EBADF;
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &handle, sizeof(int));
+	/* MSG_NOSIGNAL: a peer that went away is -EPIPE, not SIGPIPE. */
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == 1 ? 0 : -EIO;
+}
+
+int credo_handle_recv(int sock)
+{
+	/*
+	 * Room for credentials and a security label (SO_PASSCRED, SO_PASSSEC)
+	 * before the descriptors, so that a descriptor is not lost to them.
+	 */
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(256) +
+			 CMSG_SPACE(CREDO_RECV_FDS * sizeof(int))];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	int fd = -1;
+	ssize_t n;
+
+	if (sock < 0)
+		return -EBADF;
+	do {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* The first descriptor is the answer; any other is closed. */
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t i, k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (fd < 0)
+				fd = one;
+			else
+				close(one);
+		}
+	}
+	if (fd >= 0)
+		return fd;
+	/*
+	 * A descriptor was sent but none was installed: the kernel sets
+	 * MSG_CTRUNC when this process is at RLIMIT_NOFILE (or an LSM refuses
+	 * the file), and has dropped it.
+	 */
+	if (msg.msg_flags & MSG_CTRUNC)
+		return -EMFILE;
+	if (n == 0)
+		return -ECONNRESET;	/* end of file: the peer closed */
+	return -EBADMSG;
+}
+
 const char *credo_strerror(int err)
 {
 	const char *s;
@@ -416,6 +636,12 @@ const char *credo_strerror(int err)
 		return "Device or resource busy (the thread runs with credentials credo did not install)";
 	case EINVAL:
 		return "Invalid argument (an id that does not map, or too many groups)";
+	case EKEYREVOKED:
+		return "The credential handle has been revoked";
+	case ENOTTY:
+		return "Not a credo handle (or a request this descriptor does not accept)";
+	case EBADMSG:
+		return "The message carried no descriptor";
 	}
 	s = strerrordesc_np(err);
 	return s ? s : "Unknown error";

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: build credo for Debian's kernel, boot that kernel in QEMU, load credo with modprobe
-# and run the demonstration file server (examples/credo-demo.c), printing what it did.
+# and run the demonstration file server (examples/credo-demo.c: root threads switching with
+# credo_override(), then unprivileged worker processes using credential handles), printing what
+# it did. See README.md, "The demo".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -11,6 +11,13 @@
  * (fork(), raw setgroups/setresgid/setresuid in the child, exec of the same
  * probe program; lib_users.h): ids and groups, the user keyring, RLIMIT_NPROC
  * and dumpable after exec.
+ *
+ * Handles: `credo handle` puts a handle at the descriptor asked for (and no
+ * /dev/credo) in the command it executes, `credo handle-info` prints a
+ * handle's identity (also to a worker at uid 65534) and says clearly what is
+ * not a handle, `credo revoke` revokes (refused to the worker); the admin's
+ * flow end to end: `credo handle ... -- PROBE as-nobody PROBE assume-create`
+ * creates a file owned by the handle's identity.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -202,7 +209,7 @@ TEST(help_version_usage)
 	EXPECT_NE(NULL, strstr(r.out, "credo run --user NAME"));
 	RUN(&r, NULL, "--version");
 	EXPECT_EQ(0, r.status) SHOW(r);
-	EXPECT_STREQ("credo 0.1.0\n", r.out);
+	EXPECT_STREQ("credo 0.2.0\n", r.out);
 	RUN(&r, NULL, "frobnicate");
 	EXPECT_EQ(2, r.status) SHOW(r);
 	EXPECT_NE(NULL, strstr(r.err, "unknown command 'frobnicate'"));
@@ -590,6 +597,349 @@ TEST(run_dumpable_matches_reference)
 		EXPECT_EQ(rd, gd) SHOW_BOTH(ref, r);
 	}
 	lu_rm_tree(dir);
+}
+
+/* ---- handles ------------------------------------------------------------------- */
+
+/* `PROG --credo-probe as-nobody ARGS...`: ARGS run as uid/gid 65534, no groups, no capability. */
+#define RUN_AS_NOBODY(r, prog, ...) do {				\
+	const char *const _a[] = { LU_PROBE_ARG, "as-nobody", __VA_ARGS__, NULL }; \
+	ASSERT_EQ(0, run_prog(r, prog, NULL, _a));			\
+} while (0)
+
+/*
+ * A handle minted with the raw ioctl (the test is its broker), placed at
+ * descriptor at without close-on-exec so that credo inherits it; with
+ * CREDO_CRED_CAPS when caps is set (effective and permitted CAP_CHOWN).
+ */
+static int raw_handle_at(int at, unsigned int uid, unsigned int gid, int caps)
+{
+	struct credo_cred c;
+	int dev, h, e = 0;
+
+	dev = open("/dev/credo", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.uid = c.euid = c.suid = c.fsuid = uid;
+	c.gid = c.egid = c.sgid = c.fsgid = gid;
+	if (caps) {
+		c.flags = CREDO_CRED_CAPS;
+		c.cap_effective = c.cap_permitted = 1;	/* CAP_CHOWN */
+	}
+	h = ioctl(dev, CREDO_IOC_HANDLE, &c);
+	if (h < 0)
+		e = -errno;
+	close(dev);
+	if (e)
+		return e;
+	if (dup2(h, at) < 0)
+		e = -errno;
+	close(h);
+	return e;
+}
+
+TEST(handle_usage)
+{
+	const char *const nodev[] = { "CREDO_DEVICE=/tmp/credo-no-such-device", NULL };
+	struct result r;
+
+	RUN(&r, NULL, "--help");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.out, "credo handle --user NAME [--fd N]"));
+	EXPECT_NE(NULL, strstr(r.out, "credo handle-info FD"));
+	EXPECT_NE(NULL, strstr(r.out, "credo revoke FD"));
+	/* handle's own failures are 125, as run's */
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "credo handle: no command given"));
+	RUN(&r, NULL, "handle", "--uid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "both --uid and --gid"));
+	RUN(&r, NULL, "handle", "--user", "root", "--gid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "cannot be combined"));
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--fd", "2", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("credo handle: --fd: '2' is not a descriptor number of 3 or more\n", r.err);
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--fd", "x3", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	RUN(&r, NULL, "handle", "--user", "credo-no-such-user", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("credo: unknown user 'credo-no-such-user'\n", r.err);
+	RUN(&r, NULL, "run", "--fd", "3", "--uid", "1", "--gid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "--fd is an option of handle only"));
+	/* handle-info and revoke: 2 for a usage error */
+	RUN(&r, NULL, "handle-info");
+	EXPECT_EQ(2, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "credo handle-info: no descriptor given"));
+	RUN(&r, NULL, "handle-info", "3", "4");
+	EXPECT_EQ(2, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "too many arguments"));
+	RUN(&r, NULL, "handle-info", "-1");
+	EXPECT_EQ(2, r.status) SHOW(r);
+	EXPECT_STREQ("credo handle-info: '-1' is not a descriptor number\n", r.err);
+	RUN(&r, NULL, "revoke");
+	EXPECT_EQ(2, r.status) SHOW(r);
+	RUN(&r, NULL, "revoke", "--help");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.out, "Usage:"));
+	/* no module */
+	RUN(&r, nodev, "handle", "--uid", "1", "--gid", "1", "--", "/bin/true");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("credo: cannot open /tmp/credo-no-such-device: the credo module is "
+		     "not loaded (load it with: modprobe credo)\n", r.err);
+}
+
+/* A descriptor that is not open, or not a handle: exit 1 and a clear message. */
+TEST(handle_info_not_a_handle)
+{
+	struct result r;
+	int fd;
+
+	RUN(&r, NULL, "handle-info", "200");
+	EXPECT_EQ(1, r.status) SHOW(r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_STREQ("credo handle-info: descriptor 200 is not open\n", r.err);
+	RUN(&r, NULL, "revoke", "200");
+	EXPECT_EQ(1, r.status) SHOW(r);
+	EXPECT_STREQ("credo revoke: descriptor 200 is not open\n", r.err);
+
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(201, dup2(fd, 201));	/* inherited by credo */
+	close(fd);
+	RUN(&r, NULL, "handle-info", "201");
+	EXPECT_EQ(1, r.status) SHOW(r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_STREQ("credo handle-info: descriptor 201 is not a credo handle (/etc/passwd)\n",
+		     r.err);
+	RUN(&r, NULL, "revoke", "201");
+	EXPECT_EQ(1, r.status) SHOW(r);
+	EXPECT_STREQ("credo revoke: descriptor 201 is not a credo handle (/etc/passwd)\n", r.err);
+	close(201);
+
+	/* the device itself is not a handle either */
+	if (lu_start_euid == 0) {
+		fd = open("/dev/credo", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(202, dup2(fd, 202));
+		close(fd);
+		RUN(&r, NULL, "handle-info", "202");
+		EXPECT_EQ(1, r.status) SHOW(r);
+		EXPECT_STREQ("credo handle-info: descriptor 202 is not a credo handle "
+			     "(/dev/credo)\n", r.err);
+		close(202);
+	}
+}
+
+/* Unprivileged: no handle is minted, nothing runs. */
+TEST(handle_unprivileged)
+{
+	struct result r;
+
+	if (lu_start_euid == 0)
+		SKIP(return, "runs as the unprivileged user only");
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--", "/bin/echo", "ran");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "credo: cannot open /dev/credo: Permission denied"));
+}
+
+TEST(handle_info_fields)
+{
+	const unsigned int want[] = { 5, 6 };
+	char prog[PATH_MAX], line[256];
+	struct result r;
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	RUN(&r, NULL, "handle", "--uid", "1234", "--gid", "1235", "--groups", "6,5,6", "--",
+	    cli(), "handle-info", "3");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 1234, 1235, want, 2);
+	EXPECT_STREQ("caps=derived", line_of(r.out, "caps=", line, sizeof(line))) SHOW(r);
+	EXPECT_STREQ("revoked=no", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+	EXPECT_STREQ("", line_of(r.out, "cap_effective=", line, sizeof(line))) SHOW(r);
+	EXPECT_STREQ("", r.err);
+
+	/* --fd: there, named in the environment; the command has no /dev/credo */
+	RUN(&r, NULL, "handle", "--uid", "1234", "--gid", "1235", "--fd", "9", "--",
+	    cli(), "handle-info", "9");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 1234, 1235, NULL, 0);
+	RUN(&r, NULL, "handle", "--uid", "1234", "--gid", "1235", "--fd", "9", "--",
+	    "/bin/sh", "-c", "echo \"$CREDO_HANDLE_FD\"");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_STREQ("9\n", r.out);
+	RUN(&r, NULL, "handle", "--uid", "1234", "--gid", "1235", "--fd", "9", "--",
+	    prog, LU_PROBE_ARG, "fds");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_STREQ("fd 9 -> anon_inode:[credo-handle]", line_of(r.out, "fd 9 ", line,
+								  sizeof(line))) SHOW(r);
+	EXPECT_EQ(NULL, strstr(r.out, "/dev/credo")) SHOW(r);
+	EXPECT_EQ(NULL, strstr(r.out, "fd 3 -> anon_inode")) SHOW(r);
+
+	/* explicit capability sets */
+	ASSERT_EQ(0, raw_handle_at(203, 4711, 4712, 1));
+	RUN(&r, NULL, "handle-info", "203");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 4711, 4712, NULL, 0);
+	EXPECT_STREQ("caps=explicit", line_of(r.out, "caps=", line, sizeof(line))) SHOW(r);
+	EXPECT_STREQ("cap_effective=0x0000000000000001 cap_permitted=0x0000000000000001",
+		     line_of(r.out, "cap_effective=", line, sizeof(line))) SHOW(r);
+	EXPECT_STREQ("cap_inheritable=0x0000000000000000 cap_ambient=0x0000000000000000",
+		     line_of(r.out, "cap_inheritable=", line, sizeof(line))) SHOW(r);
+	EXPECT_STREQ("revoked=no", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+	/*
+	 * A worker with no capability reads it too; its trial assume is refused
+	 * (the handle's sets are not a subset of its own), so it cannot tell.
+	 */
+	RUN_AS_NOBODY(&r, prog, cli(), "handle-info", "203");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 4711, 4712, NULL, 0);
+	EXPECT_STREQ("revoked=unknown (this process may not assume it)",
+		     line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+	close(203);
+	/* ... and a handle without sets it can assume: not revoked */
+	ASSERT_EQ(0, raw_handle_at(203, 4711, 4712, 0));
+	RUN_AS_NOBODY(&r, prog, cli(), "handle-info", "203");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 4711, 4712, NULL, 0);
+	EXPECT_STREQ("revoked=no", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+	close(203);
+}
+
+TEST(handle_revoke)
+{
+	char prog[PATH_MAX], line[256], script[PATH_MAX * 2 + 64];
+	struct result r;
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	ASSERT_EQ(0, raw_handle_at(204, 4711, 4712, 0));
+	/* a worker without capabilities may not revoke */
+	RUN_AS_NOBODY(&r, prog, cli(), "revoke", "204");
+	EXPECT_EQ(1, r.status) SHOW(r);
+	EXPECT_STREQ("credo revoke: descriptor 204: Operation not permitted (revoking needs "
+		     "CAP_SETUID and CAP_SETGID in the handle's user namespace)\n", r.err);
+	RUN(&r, NULL, "handle-info", "204");
+	EXPECT_STREQ("revoked=no", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+
+	/* root may: silent, 0; the broker's own descriptor refuses assume since */
+	RUN(&r, NULL, "revoke", "204");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_STREQ("", r.err);
+	EXPECT_EQ(-1, ioctl(204, CREDO_IOC_ASSUME));
+	EXPECT_EQ(EKEYREVOKED, errno);
+	RUN(&r, NULL, "handle-info", "204");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 4711, 4712, NULL, 0);
+	EXPECT_STREQ("revoked=yes", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+	RUN(&r, NULL, "revoke", "204");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	close(204);
+
+	/* the admin's way: a handle for a command, revoked inside it */
+	snprintf(script, sizeof(script), "%s revoke 3 && exec %s handle-info 3", cli(), cli());
+	RUN(&r, NULL, "handle", "--uid", "1234", "--gid", "1234", "--", "/bin/sh", "-c", script);
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, 1234, 1234, NULL, 0);
+	EXPECT_STREQ("revoked=yes", line_of(r.out, "revoked=", line, sizeof(line))) SHOW(r);
+}
+
+/*
+ * The admin hands a worker its identity: `credo handle ... -- PROBE as-nobody
+ * PROBE assume-create 3 PATH`; the worker, at uid 65534 with no capability
+ * and no access to /dev/credo, assumes and creates PATH in a directory only
+ * the handle's uid may write.
+ */
+TEST(handle_worker_creates_file)
+{
+	char prog[PATH_MAX], dir[64], path[128], line[256];
+	struct result r;
+	struct stat st;
+	int i;
+
+	REQUIRE_ROOT();
+	lu_self_exe(prog, sizeof(prog));
+	for (i = 0; i < 2; i++) {
+		/* 0: uid 4711, a 0700 directory of its own; 1: uid 0, root's 0755 directory */
+		const char *uid = i ? "0" : "4711", *gid = i ? "0" : "4712";
+
+		strcpy(dir, "/tmp/credo-cli-handle-XXXXXX");
+		ASSERT_NE(NULL, mkdtemp(dir));
+		if (!i) {
+			ASSERT_EQ(0, chown(dir, 4711, 4712));
+			ASSERT_EQ(0, chmod(dir, 0700));
+		} else {
+			ASSERT_EQ(0, chmod(dir, 0755));
+		}
+		snprintf(path, sizeof(path), "%s/made", dir);
+		RUN(&r, NULL, "handle", "--uid", uid, "--gid", gid, "--groups", i ? "" : "4300",
+		    "--", prog, LU_PROBE_ARG, "as-nobody", prog, LU_PROBE_ARG, "assume-create",
+		    "3", path);
+		EXPECT_EQ(0, r.status) SHOW(r);
+		EXPECT_STREQ("Uid:\t65534\t65534\t65534\t65534",
+			     line_of(r.out, "Uid:", line, sizeof(line))) SHOW(r);
+		EXPECT_STREQ("CapEff:\t0000000000000000",
+			     line_of(r.out, "CapEff:", line, sizeof(line))) SHOW(r);
+		EXPECT_STREQ("CapPrm:\t0000000000000000",
+			     line_of(r.out, "CapPrm:", line, sizeof(line))) SHOW(r);
+		EXPECT_STREQ("dev_open=13", line_of(r.out, "dev_open=", line, sizeof(line)))
+			SHOW(r);
+		EXPECT_STREQ("assume=0", line_of(r.out, "assume=", line, sizeof(line))) SHOW(r);
+		EXPECT_STREQ("create=0", line_of(r.out, "create=", line, sizeof(line))) SHOW(r);
+		EXPECT_STREQ("revert=0", line_of(r.out, "revert=", line, sizeof(line))) SHOW(r);
+		ASSERT_EQ(0, stat(path, &st)) SHOW(r);
+		TH_LOG("uid %s handle: the worker's file is owned %u:%u", uid,
+		       (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+		EXPECT_EQ((unsigned int)atoi(uid), st.st_uid);
+		EXPECT_EQ((unsigned int)atoi(gid), st.st_gid);
+		lu_rm_tree(dir);
+	}
+}
+
+TEST(handle_exec_errors)
+{
+	struct result r;
+
+	REQUIRE_ROOT();
+	/* COMMAND replaces credo: its status is credo's */
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--", "/bin/sh", "-c", "exit 7");
+	EXPECT_EQ(7, r.status) SHOW(r);
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--", "/nonexistent/credo-prog");
+	EXPECT_EQ(127, r.status) SHOW(r);
+	EXPECT_STREQ("credo: cannot execute /nonexistent/credo-prog: No such file or directory\n",
+		     r.err);
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--", "credo-no-such-prog");
+	EXPECT_EQ(127, r.status) SHOW(r);
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--", "/etc/passwd");
+	EXPECT_EQ(126, r.status) SHOW(r);
+	EXPECT_NE(NULL, strstr(r.err, "Permission denied")) SHOW(r);
+	/* an identity the kernel refuses: nothing runs */
+	RUN(&r, NULL, "handle", "--uid", "1", "--gid", "1", "--groups", "4294967295", "--",
+	    "/bin/echo", "ran");
+	EXPECT_EQ(125, r.status) SHOW(r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "credo: cannot mint a handle for uid 1 gid 1")) SHOW(r);
+}
+
+TEST_F(users, handle_user_matches_files)
+{
+	const unsigned int want[] = { 4101, 4200, 4300 };
+	struct lu_expect e;
+	struct result r;
+
+	REQUIRE_ROOT();
+	ASSERT_EQ(0, lu_expected("credoalice", &e));
+	RUN(&r, NULL, "handle", "--user", "credoalice", "--", cli(), "handle-info", "3");
+	EXPECT_EQ(0, r.status) SHOW(r);
+	expect_whoami(_metadata, r.out, e.uid, e.gid, e.groups, e.ngroups);
+	expect_whoami(_metadata, r.out, 4101, 4101, want, 3);
 }
 
 TEST_HARNESS_MAIN

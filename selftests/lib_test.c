@@ -15,6 +15,14 @@
  * thread that is not overridden and from one that is: ids and groups, the user
  * keyring, RLIMIT_NPROC, dumpable after exec, file actions, and the caller's
  * own state afterwards.
+ *
+ * Credential handles (the handle_* tests): mint, assume and revert through the
+ * handle's descriptor, its identity, revocation through a dup and a copy, and
+ * a handle passed over a socketpair to a forked worker that dropped to uid
+ * 65534 with no capability and no /dev/credo, which assumes it and creates a
+ * file (its owner checked); credo_handle_send()/credo_handle_recv() on
+ * messages without a descriptor, with several, a closed peer, a full
+ * descriptor table and a signal.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,7 +35,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "credo.h"
 #include "lib_users.h"
@@ -980,6 +990,796 @@ TEST(threads_share_one_descriptor)
 	fdflags = fcntl(w[0].fd, F_GETFD);
 	EXPECT_EQ(FD_CLOEXEC, fdflags & FD_CLOEXEC);
 	expect_not_overridden(_metadata);
+}
+
+/* ---- credential handles ------------------------------------------------------------ */
+
+/* The identity of the handle tests (no process of the guest has it). */
+static const gid_t hgroups[] = { 4713, 4300 };
+static const unsigned int hgroups_sorted[] = { 4300, 4713 };
+static const struct credo_ids hids = {
+	.uid = 4711, .gid = 4712, .ngroups = 2, .groups = hgroups,
+};
+
+/* What /proc/self/fd/N links to ("" if nothing). */
+static void fd_link(int fd, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, len - 1);
+	buf[n > 0 ? n : 0] = 0;
+}
+
+/* Open descriptors of this process. */
+static int count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1;	/* the directory's own */
+}
+
+/* A handle with explicit capability sets, minted with the raw ioctl (the library has none). */
+static int mint_with_caps(__u64 eff, __u64 prm)
+{
+	struct credo_cred c;
+	int dev = credo_fd(), r;
+
+	if (dev < 0)
+		return dev;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = CREDO_CRED_CAPS;
+	c.uid = c.euid = c.suid = c.fsuid = 4711;
+	c.gid = c.egid = c.sgid = c.fsgid = 4712;
+	c.cap_effective = eff;
+	c.cap_permitted = prm;
+	r = ioctl(dev, CREDO_IOC_HANDLE, &c);
+	return r < 0 ? -errno : r;
+}
+
+TEST(handle_strerror)
+{
+	EXPECT_NE(NULL, strstr(credo_strerror(-EKEYREVOKED), "revoked"));
+	EXPECT_NE(NULL, strstr(credo_strerror(-ENOTTY), "credo handle"));
+	EXPECT_NE(NULL, strstr(credo_strerror(-EBADMSG), "no descriptor"));
+}
+
+/* Checks that need no module: bad descriptors and bad arguments. */
+TEST(handle_bad_descriptors)
+{
+	struct credo_handle_info info;
+	struct credo_state st;
+	int p[2], null;
+
+	EXPECT_EQ(-EBADF, credo_handle_assume(-1));
+	EXPECT_EQ(-EBADF, credo_handle_get(-1, &info, NULL, 0));
+	EXPECT_EQ(-EBADF, credo_handle_revoke(-1));
+	EXPECT_EQ(-EBADF, credo_revert_fd(-1));
+	EXPECT_EQ(-EBADF, credo_get_fd(-1, &st, NULL, 0));
+	EXPECT_EQ(-EBADF, credo_handle_send(-1, 0));
+	EXPECT_EQ(-EBADF, credo_handle_recv(-1));
+	/* a closed descriptor */
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ(-EBADF, credo_handle_assume(p[0]));
+	EXPECT_EQ(-EBADF, credo_handle_get(p[0], &info, NULL, 0));
+	/* descriptors that are not handles */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, null);
+	EXPECT_EQ(-ENOTTY, credo_handle_assume(null));
+	EXPECT_EQ(-ENOTTY, credo_handle_get(null, &info, NULL, 0));
+	EXPECT_EQ(-ENOTTY, credo_handle_revoke(null));
+	EXPECT_EQ(-ENOTTY, credo_revert_fd(null));
+	EXPECT_EQ(-ENOTTY, credo_get_fd(null, &st, NULL, 0));
+	EXPECT_EQ(-EINVAL, credo_handle_get(null, NULL, NULL, 0));
+	EXPECT_EQ(-EINVAL, credo_handle_get(null, &info, NULL, 4));
+	EXPECT_EQ(-EINVAL, credo_get_fd(null, NULL, NULL, 0));
+	/* sending on something that is not a socket */
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	EXPECT_EQ(-ENOTSOCK, credo_handle_send(p[1], null));
+	EXPECT_EQ(-ENOTSOCK, credo_handle_recv(p[0]));
+	close(p[0]);
+	close(p[1]);
+	close(null);
+	EXPECT_EQ(-EINVAL, credo_handle_mint(NULL));
+	EXPECT_EQ(-ESRCH, credo_handle_mint_user("credo-no-such-user"));
+}
+
+/* Without root the device does not open (0600) or the mint is refused. */
+TEST(handle_mint_unprivileged)
+{
+	int r;
+
+	if (lu_start_euid == 0)
+		SKIP(return, "runs as the unprivileged user only");
+	r = credo_handle_mint(&hids);
+	EXPECT_TRUE(r == -EACCES || r == -EPERM) TH_LOG("mint: %d", r);
+}
+
+TEST(handle_mint_assume_revert)
+{
+	const gid_t other_g[] = { 2003 };
+	const struct credo_ids other = { .uid = 2001, .gid = 2002, .ngroups = 1,
+					 .groups = other_g };
+	struct credo_handle_info info;
+	struct lu_ids before, after;
+	struct credo_state st;
+	gid_t groups[8];
+	char link[128];
+	int h, h2, dev;
+
+	REQUIRE_ROOT();
+	ASSERT_EQ(0, lu_thread_ids(&before));
+	h = credo_handle_mint(&hids);
+	ASSERT_LE(0, h) TH_LOG("mint: %s", credo_strerror(h));
+	dev = credo_fd();
+	EXPECT_NE(dev, h);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(h, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(O_RDWR, fcntl(h, F_GETFL) & O_ACCMODE);
+	fd_link(h, link, sizeof(link));
+	EXPECT_STREQ("anon_inode:[credo-handle]", link);
+	/* minting does not touch the minter */
+	expect_not_overridden(_metadata);
+
+	ASSERT_EQ(0, credo_handle_assume(h));
+	expect_thread_ids(_metadata, 4711, 4712, hgroups_sorted, 2);
+	/* GET through the handle and through the device agree */
+	ASSERT_EQ(0, credo_get_fd(h, &st, groups, 8));
+	EXPECT_EQ(1, st.overridden);
+	EXPECT_EQ(4711u, st.uid);
+	EXPECT_EQ(4711u, st.fsuid);
+	EXPECT_EQ(4712u, st.egid);
+	EXPECT_EQ(4712u, st.fsgid);
+	EXPECT_EQ(2u, st.ngroups);
+	EXPECT_EQ(4300u, groups[0]);
+	EXPECT_EQ(4713u, groups[1]);
+	/* leaving uid 0: no capability, as setresuid() would leave */
+	EXPECT_EQ(0u, st.cap_effective);
+	EXPECT_EQ(0u, st.cap_permitted);
+	ASSERT_EQ(0, credo_get_fd(dev, &st, NULL, 0));
+	EXPECT_EQ(1, st.overridden);
+	EXPECT_EQ(4711u, st.euid);
+
+	/* revert through the handle: the thread is itself again; twice is 0 */
+	ASSERT_EQ(0, credo_revert_fd(h));
+	ASSERT_EQ(0, lu_thread_ids(&after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	expect_not_overridden(_metadata);
+	EXPECT_EQ(0, credo_revert_fd(h));
+	ASSERT_EQ(0, credo_get_fd(h, &st, NULL, 0));
+	EXPECT_EQ(0, st.overridden);
+
+	/* assume replaces an override; an override replaces an assume */
+	ASSERT_EQ(0, credo_override(&other));
+	expect_thread_ids(_metadata, 2001, 2002, (const unsigned int[]){ 2003 }, 1);
+	ASSERT_EQ(0, credo_handle_assume(h));
+	expect_thread_ids(_metadata, 4711, 4712, hgroups_sorted, 2);
+	ASSERT_EQ(0, credo_override(&other));
+	expect_thread_ids(_metadata, 2001, 2002, (const unsigned int[]){ 2003 }, 1);
+
+	/* minting while overridden: judged on the thread's own credentials, which stay */
+	h2 = credo_handle_mint(&hids);
+	EXPECT_LE(0, h2) TH_LOG("mint while overridden: %s", credo_strerror(h2));
+	expect_thread_ids(_metadata, 2001, 2002, (const unsigned int[]){ 2003 }, 1);
+	/* the device's revert ends an assumed handle's override too */
+	if (h2 >= 0) {
+		ASSERT_EQ(0, credo_handle_assume(h2));
+		expect_thread_ids(_metadata, 4711, 4712, hgroups_sorted, 2);
+		close(h2);
+	}
+	ASSERT_EQ(0, credo_revert());
+	expect_not_overridden(_metadata);
+
+	/* a handle takes no request of the device, the device none of a handle */
+	EXPECT_EQ(-ENOTTY, credo_handle_assume(dev));
+	EXPECT_EQ(-ENOTTY, credo_handle_revoke(dev));
+	EXPECT_EQ(-ENOTTY, credo_handle_get(dev, &info, NULL, 0));
+	close(h);
+}
+
+TEST(handle_mint_bad_input)
+{
+	gid_t g = 1;
+	struct credo_ids nogroups = { .uid = 1, .gid = 1, .ngroups = 2, .groups = NULL };
+	struct credo_ids unmapped = { .uid = (uid_t)-1, .gid = 1, .ngroups = 1, .groups = &g };
+	struct credo_ids badgroup = { .uid = 1, .gid = 1, .ngroups = 1,
+				      .groups = (const gid_t[]){ (gid_t)-1 } };
+	struct credo_ids toomany = { .uid = 1, .gid = 1, .ngroups = 65537, .groups = &g };
+	int before;
+
+	REQUIRE_ROOT();
+	ASSERT_LE(0, credo_fd());
+	before = count_fds();
+	EXPECT_EQ(-EINVAL, credo_handle_mint(&nogroups));
+	EXPECT_EQ(-EINVAL, credo_handle_mint(&unmapped));
+	EXPECT_EQ(-EINVAL, credo_handle_mint(&badgroup));
+	EXPECT_EQ(-EINVAL, credo_handle_mint(&toomany));
+	/* no descriptor is left behind by a refused mint */
+	EXPECT_EQ(before, count_fds());
+	expect_not_overridden(_metadata);
+}
+
+TEST(handle_get)
+{
+	const gid_t g[] = { 9, 3, 3, 7 };
+	struct credo_ids ids = { .uid = 1234, .gid = 1235, .ngroups = 4, .groups = g };
+	struct credo_handle_info info;
+	struct credo_state st;
+	gid_t groups[8];
+	int h;
+
+	REQUIRE_ROOT();
+	h = credo_handle_mint(&ids);
+	ASSERT_LE(0, h) TH_LOG("mint: %s", credo_strerror(h));
+	memset(groups, 0xff, sizeof(groups));
+	ASSERT_EQ(0, credo_handle_get(h, &info, groups, 8));
+	EXPECT_EQ(1234u, info.uid);
+	EXPECT_EQ(1234u, info.euid);
+	EXPECT_EQ(1234u, info.suid);
+	EXPECT_EQ(1234u, info.fsuid);
+	EXPECT_EQ(1235u, info.gid);
+	EXPECT_EQ(1235u, info.egid);
+	EXPECT_EQ(1235u, info.sgid);
+	EXPECT_EQ(1235u, info.fsgid);
+	/* the normalized list: sorted, without repeats */
+	EXPECT_EQ(3u, info.ngroups);
+	EXPECT_EQ(3u, groups[0]);
+	EXPECT_EQ(7u, groups[1]);
+	EXPECT_EQ(9u, groups[2]);
+	EXPECT_EQ((gid_t)-1, groups[3]);
+	EXPECT_EQ(0, info.has_caps);
+	EXPECT_EQ(0u, info.cap_effective);
+	/* a short buffer gets the real count; none at all too */
+	ASSERT_EQ(0, credo_handle_get(h, &info, groups, 1));
+	EXPECT_EQ(3u, info.ngroups);
+	EXPECT_EQ(3u, groups[0]);
+	ASSERT_EQ(0, credo_handle_get(h, &info, NULL, 0));
+	EXPECT_EQ(3u, info.ngroups);
+	EXPECT_EQ(1234u, info.uid);
+	/* the thread is not touched */
+	expect_not_overridden(_metadata);
+	close(h);
+
+	/* explicit capability sets come back with has_caps, and an assume installs them */
+	h = mint_with_caps(1ULL << CAP_CHOWN, 1ULL << CAP_CHOWN);
+	ASSERT_LE(0, h) TH_LOG("mint with CREDO_CRED_CAPS: %d", h);
+	ASSERT_EQ(0, credo_handle_get(h, &info, NULL, 0));
+	EXPECT_EQ(1, info.has_caps);
+	EXPECT_EQ(1ULL << CAP_CHOWN, info.cap_effective);
+	EXPECT_EQ(1ULL << CAP_CHOWN, info.cap_permitted);
+	EXPECT_EQ(0u, info.cap_inheritable);
+	EXPECT_EQ(0u, info.cap_ambient);
+	EXPECT_EQ(4711u, info.euid);
+	EXPECT_EQ(0u, info.ngroups);
+	ASSERT_EQ(0, credo_handle_assume(h));
+	ASSERT_EQ(0, credo_get_fd(h, &st, NULL, 0));
+	EXPECT_EQ(1, st.overridden);
+	EXPECT_EQ(4711u, st.euid);
+	EXPECT_EQ(1ULL << CAP_CHOWN, st.cap_effective);
+	ASSERT_EQ(0, credo_revert_fd(h));
+	close(h);
+}
+
+TEST(handle_revoke)
+{
+	struct credo_handle_info info;
+	struct credo_state st;
+	int h, d, status;
+	pid_t pid;
+
+	REQUIRE_ROOT();
+	h = credo_handle_mint(&hids);
+	ASSERT_LE(0, h) TH_LOG("mint: %s", credo_strerror(h));
+	d = fcntl(h, F_DUPFD_CLOEXEC, 0);
+	ASSERT_LE(0, d);
+
+	/* a thread that assumed before the revoke keeps its override */
+	ASSERT_EQ(0, credo_handle_assume(h));
+	ASSERT_EQ(0, credo_handle_revoke(d));
+	expect_thread_ids(_metadata, 4711, 4712, hgroups_sorted, 2);
+	ASSERT_EQ(0, credo_get_fd(h, &st, NULL, 0));
+	EXPECT_EQ(1, st.overridden);
+	ASSERT_EQ(0, credo_revert_fd(h));
+	expect_not_overridden(_metadata);
+
+	/* through the descriptor that revoked, its dup, a child's inherited copy */
+	EXPECT_EQ(-EKEYREVOKED, credo_handle_assume(h));
+	EXPECT_EQ(-EKEYREVOKED, credo_handle_assume(d));
+	expect_not_overridden(_metadata);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(credo_handle_assume(h) == -EKEYREVOKED ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the forked child's assume was not -EKEYREVOKED");
+
+	/* a second revoke is 0; everything else still works on it */
+	EXPECT_EQ(0, credo_handle_revoke(h));
+	ASSERT_EQ(0, credo_handle_get(h, &info, NULL, 0));
+	EXPECT_EQ(4711u, info.uid);
+	EXPECT_EQ(2u, info.ngroups);
+	ASSERT_EQ(0, credo_get_fd(d, &st, NULL, 0));
+	EXPECT_EQ(0, st.overridden);
+	EXPECT_EQ(0, credo_revert_fd(d));
+	/* an override from the device still works, and a revoked handle reverts it */
+	ASSERT_EQ(0, credo_override(&hids));
+	ASSERT_EQ(0, credo_revert_fd(h));
+	expect_not_overridden(_metadata);
+	close(h);
+	close(d);
+
+	/* another handle of the same identity is not revoked */
+	h = credo_handle_mint(&hids);
+	ASSERT_LE(0, h);
+	EXPECT_EQ(0, credo_handle_assume(h));
+	EXPECT_EQ(0, credo_revert_fd(h));
+	close(h);
+}
+
+/* ---- the broker and its worker ------------------------------------------------------ */
+
+/* What the worker saw, step by step: 0 or an errno unless said otherwise. */
+struct worker_report {
+	int credo_fds;		/* descriptors of /dev/credo it holds */
+	int dev_open;		/* opening /dev/credo */
+	unsigned int euid;
+	unsigned long long cap_eff, cap_prm;
+	int create_before;	/* creating made_before in the directory */
+	int recv;		/* credo_handle_recv(): >= 0 or -errno */
+	int assume;		/* -errno */
+	int get;		/* credo_get_fd() on the handle, -errno */
+	struct credo_state st;
+	int create;		/* creating made */
+	int read_secret;	/* opening the secret file, when there is one */
+	int fork_err;		/* fork() while assumed */
+	int revoke;		/* credo_handle_revoke() as the worker, -errno */
+	int revert;		/* credo_revert_fd(), -errno */
+	int create_after;	/* creating made_after */
+	int assume_revoked;	/* after the broker revoked: credo_handle_assume(), -errno */
+};
+
+static int try_create(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The worker, a forked child: drops to uid/gid 65534 and no groups (raw
+ * syscalls: every capability goes), closes the device the library opened in
+ * the parent, receives the handle from sock, assumes it, creates dir/made,
+ * reverts, reports on rep; then waits for a byte on sock (the broker has
+ * revoked the handle) and tries to assume again.
+ */
+static void worker(int sock, int rep, int dev, const char *dir, const char *secret)
+{
+	struct worker_report w;
+	uid_t u[3];
+	pid_t p;
+	int h, fd;
+	char c;
+
+	memset(&w, 0, sizeof(w));
+	close(dev);
+	if (syscall(SYS_setgroups, 0, NULL) ||
+	    syscall(SYS_setresgid, LU_NOBODY, LU_NOBODY, LU_NOBODY) ||
+	    syscall(SYS_setresuid, LU_NOBODY, LU_NOBODY, LU_NOBODY))
+		_exit(3);
+	w.credo_fds = count_device_fds();
+	fd = open("/dev/credo", O_RDWR | O_CLOEXEC);
+	w.dev_open = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	syscall(SYS_getresuid, &u[0], &u[1], &u[2]);
+	w.euid = u[1];
+	w.cap_eff = status_mask("/proc/self/status", "CapEff:");
+	w.cap_prm = status_mask("/proc/self/status", "CapPrm:");
+	w.create_before = try_create(dir, "made_before");
+
+	h = credo_handle_recv(sock);
+	w.recv = h;
+	if (h >= 0) {
+		w.assume = credo_handle_assume(h);
+		w.get = credo_get_fd(h, &w.st, NULL, 0);
+		w.create = try_create(dir, "made");
+		if (secret) {
+			fd = open(secret, O_RDONLY | O_CLOEXEC);
+			w.read_secret = fd < 0 ? errno : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		p = fork();
+		if (!p)
+			_exit(0);
+		w.fork_err = p < 0 ? errno : 0;
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		w.revoke = credo_handle_revoke(h);
+		w.revert = credo_revert_fd(h);
+		w.create_after = try_create(dir, "made_after");
+	}
+	if (write(rep, &w, sizeof(w)) != (ssize_t)sizeof(w))
+		_exit(4);
+	if (h >= 0 && read(sock, &c, 1) == 1) {
+		w.assume_revoked = credo_handle_assume(h);
+		credo_revert_fd(h);
+		if (write(rep, &w, sizeof(w)) != (ssize_t)sizeof(w))
+			_exit(4);
+	}
+	_exit(0);
+}
+
+/* Reads one report (the worker's phase); 0 or -1. */
+static int read_report(int fd, struct worker_report *w)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < sizeof(*w)) {
+		n = read(fd, (char *)w + off, sizeof(*w) - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Mints ids, forks the worker, sends it the handle over a socketpair, checks
+ * what every worker must have seen (no capability, no device, nothing
+ * created before the assume), then revokes and lets it try again.  The
+ * first report in *w1, the second in *w2.
+ */
+static void broker(struct __test_metadata *_metadata, const struct credo_ids *ids,
+		   const char *dir, const char *secret, struct worker_report *w1,
+		   struct worker_report *w2)
+{
+	int sv[2], rep[2], h, dev, status;
+	pid_t pid;
+
+	dev = credo_fd();
+	ASSERT_LE(0, dev);
+	h = credo_handle_mint(ids);
+	ASSERT_LE(0, h) TH_LOG("mint: %s", credo_strerror(h));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(sv[0]);
+		close(rep[0]);
+		close(h);
+		worker(sv[1], rep[1], dev, dir, secret);
+	}
+	close(sv[1]);
+	close(rep[1]);
+	ASSERT_EQ(0, credo_handle_send(sv[0], h));
+	ASSERT_EQ(0, read_report(rep[0], w1)) TH_LOG("no report from the worker");
+
+	EXPECT_EQ(0, w1->credo_fds);
+	EXPECT_EQ(EACCES, w1->dev_open);
+	EXPECT_EQ(65534u, w1->euid);
+	EXPECT_EQ(0ULL, w1->cap_eff);
+	EXPECT_EQ(0ULL, w1->cap_prm);
+	EXPECT_EQ(EACCES, w1->create_before);
+	ASSERT_LE(0, w1->recv) TH_LOG("recv: %s", credo_strerror(w1->recv));
+	ASSERT_EQ(0, w1->assume) TH_LOG("assume: %s", credo_strerror(w1->assume));
+	ASSERT_EQ(0, w1->get);
+	EXPECT_EQ(1, w1->st.overridden);
+	EXPECT_EQ(ids->uid, w1->st.euid);
+	EXPECT_EQ(ids->uid, w1->st.fsuid);
+	EXPECT_EQ(ids->gid, w1->st.fsgid);
+	EXPECT_EQ(ids->ngroups, w1->st.ngroups);
+	/* holding the handle grants no capability */
+	EXPECT_EQ(0ULL, w1->st.cap_effective);
+	EXPECT_EQ(0ULL, w1->st.cap_permitted);
+	EXPECT_EQ(0, w1->create) TH_LOG("create: %s", strerror(w1->create));
+	EXPECT_EQ(EBUSY, w1->fork_err);
+	EXPECT_EQ(-EPERM, w1->revoke);
+	EXPECT_EQ(0, w1->revert);
+	EXPECT_EQ(EACCES, w1->create_after);
+
+	/* the broker revokes: the worker's copy (over SCM_RIGHTS) refuses from now on */
+	ASSERT_EQ(0, credo_handle_revoke(h));
+	EXPECT_EQ(-EKEYREVOKED, credo_handle_assume(h));
+	ASSERT_EQ(1, write(sv[0], "r", 1));
+	ASSERT_EQ(0, read_report(rep[0], w2)) TH_LOG("no second report from the worker");
+	EXPECT_EQ(-EKEYREVOKED, w2->assume_revoked);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("status %d", status);
+	close(sv[0]);
+	close(rep[0]);
+	close(h);
+	expect_not_overridden(_metadata);
+}
+
+static int stat_in(const char *dir, const char *name, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, st) ? -errno : 0;
+}
+
+/*
+ * The worker has no capability and no device; the handle lets it create a file
+ * in a directory only uid 4711 may write (mode 0700), owned 4711:4712.
+ */
+TEST(handle_worker_over_socket)
+{
+	struct worker_report w1, w2;
+	char dir[64];
+	struct stat st;
+
+	REQUIRE_ROOT();
+	strcpy(dir, "/tmp/credo-handle-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, chown(dir, 4711, 4712));
+	ASSERT_EQ(0, chmod(dir, 0700));
+	broker(_metadata, &hids, dir, NULL, &w1, &w2);
+	ASSERT_EQ(0, stat_in(dir, "made", &st));
+	TH_LOG("created by the worker through the handle: owner %u:%u",
+	       (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+	EXPECT_EQ(4711u, st.st_uid);
+	EXPECT_EQ(4712u, st.st_gid);
+	EXPECT_EQ(-ENOENT, stat_in(dir, "made_before", &st));
+	EXPECT_EQ(-ENOENT, stat_in(dir, "made_after", &st));
+	lu_rm_tree(dir);
+}
+
+/*
+ * A handle for uid 0 hands out root's file ownership, no capability: the worker
+ * creates a file owned 0:0 in root's 0755 directory, but cannot read a file of
+ * uid 4711 mode 0600 (that would need CAP_DAC_OVERRIDE), and cannot fork.
+ */
+TEST(handle_uid0_is_ownership_not_capability)
+{
+	const struct credo_ids root_ids = { .uid = 0, .gid = 0 };
+	struct worker_report w1, w2;
+	char dir[64], secret[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	REQUIRE_ROOT();
+	strcpy(dir, "/tmp/credo-handle0-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, chmod(dir, 0755));
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	fd = open(secret, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, chown(secret, 4711, 4712));
+	broker(_metadata, &root_ids, dir, secret, &w1, &w2);
+	EXPECT_EQ(0u, w1.st.euid);
+	EXPECT_EQ(EACCES, w1.read_secret);
+	ASSERT_EQ(0, stat_in(dir, "made", &st));
+	TH_LOG("created by the uid-0 worker: owner %u:%u", (unsigned int)st.st_uid,
+	       (unsigned int)st.st_gid);
+	EXPECT_EQ(0u, st.st_uid);
+	EXPECT_EQ(0u, st.st_gid);
+	lu_rm_tree(dir);
+}
+
+TEST_F(users, handle_mint_user)
+{
+	struct credo_handle_info info;
+	struct lu_expect e;
+	gid_t groups[LU_MAX_GROUPS];
+	unsigned int k;
+	int h;
+
+	REQUIRE_ROOT();
+	ASSERT_EQ(0, lu_expected("credoalice", &e));
+	h = credo_handle_mint_user("credoalice");
+	ASSERT_LE(0, h) TH_LOG("mint_user: %s", credo_strerror(h));
+	ASSERT_EQ(0, credo_handle_get(h, &info, groups, LU_MAX_GROUPS));
+	EXPECT_EQ(e.uid, info.uid);
+	EXPECT_EQ(e.uid, info.fsuid);
+	EXPECT_EQ(e.gid, info.gid);
+	EXPECT_EQ(e.gid, info.fsgid);
+	ASSERT_EQ(e.ngroups, info.ngroups);
+	for (k = 0; k < e.ngroups; k++)
+		EXPECT_EQ(e.groups[k], groups[k]) TH_LOG("group %u", k);
+	EXPECT_EQ(3u, info.ngroups);
+	ASSERT_EQ(0, credo_handle_assume(h));
+	expect_thread_ids(_metadata, e.uid, e.gid, e.groups, e.ngroups);
+	ASSERT_EQ(0, credo_revert_fd(h));
+	close(h);
+	EXPECT_EQ(-ESRCH, credo_handle_mint_user("credo-no-such-user"));
+}
+
+/* ---- send and receive: any descriptor, no module needed ---------------------------- */
+
+/* The same open file: device and inode agree. */
+static int same_file(int a, int b)
+{
+	struct stat x, y;
+
+	return !fstat(a, &x) && !fstat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* sendmsg() of one byte with n descriptors. */
+static int send_fds(int sock, const int *fds, int n)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} u;
+	char byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int)) };
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+TEST(handle_send_recv)
+{
+	int sv[2], p[2], three[3], fd, before;
+	char c = 0;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	/* a round trip: the received descriptor is the same pipe, close-on-exec */
+	ASSERT_EQ(0, credo_handle_send(sv[0], p[1]));
+	fd = credo_handle_recv(sv[1]);
+	ASSERT_LE(0, fd) TH_LOG("recv: %s", credo_strerror(fd));
+	EXPECT_NE(p[1], fd);
+	EXPECT_TRUE(same_file(fd, p[1]));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(1, write(fd, "k", 1));
+	ASSERT_EQ(1, read(p[0], &c, 1));
+	EXPECT_EQ('k', c);
+	close(fd);
+
+	/* one byte without a descriptor */
+	ASSERT_EQ(1, write(sv[0], "x", 1));
+	EXPECT_EQ(-EBADMSG, credo_handle_recv(sv[1]));
+
+	/* three descriptors in one message: the first is returned, the others closed */
+	three[0] = p[0];
+	three[1] = p[1];
+	three[2] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, three[2]);
+	ASSERT_EQ(0, send_fds(sv[0], three, 3));
+	before = count_fds();
+	fd = credo_handle_recv(sv[1]);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(same_file(fd, p[0]));
+	EXPECT_EQ(before + 1, count_fds()) TH_LOG("the extra descriptors are not closed");
+	close(fd);
+	close(three[2]);
+
+	/* the peer closed: end of file */
+	close(sv[0]);
+	EXPECT_EQ(-ECONNRESET, credo_handle_recv(sv[1]));
+	close(sv[1]);
+
+	/* sending to a peer that is gone: -EPIPE, and no SIGPIPE kills this process */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	close(sv[1]);
+	EXPECT_EQ(-EPIPE, credo_handle_send(sv[0], p[0]));
+	close(sv[0]);
+
+	/* a datagram socketpair works the same */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, credo_handle_send(sv[0], p[0]));
+	fd = credo_handle_recv(sv[1]);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(same_file(fd, p[0]));
+	close(fd);
+	close(sv[0]);
+	EXPECT_EQ(-ECONNRESET, credo_handle_recv(sv[1]));
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A descriptor arrives but cannot be installed (RLIMIT_NOFILE): MSG_CTRUNC, -EMFILE. */
+TEST(handle_recv_table_full)
+{
+	struct rlimit old, rl;
+	int sv[2], null, fd, lowest, r;
+
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, null);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, credo_handle_send(sv[0], null));
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	/* the lowest free descriptor: every one below it is open */
+	lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, lowest);
+	close(lowest);
+	rl = old;
+	rl.rlim_cur = (rlim_t)lowest;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	r = credo_handle_recv(sv[1]);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	EXPECT_EQ(-1, fd) TH_LOG("the table was not full");
+	EXPECT_EQ(-EMFILE, r);
+	if (r >= 0)
+		close(r);
+	/* the message was consumed: the next one is received */
+	ASSERT_EQ(0, credo_handle_send(sv[0], null));
+	fd = credo_handle_recv(sv[1]);
+	EXPECT_LE(0, fd);
+	EXPECT_TRUE(same_file(fd, null));
+	if (fd >= 0)
+		close(fd);
+	close(sv[0]);
+	close(sv[1]);
+	close(null);
+}
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+/* A signal (no SA_RESTART) while credo_handle_recv() waits: it waits on. */
+TEST(handle_recv_retries_eintr)
+{
+	struct sigaction sa, old;
+	int sv[2], fd, status;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));
+	usr1_seen = 0;
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(sv[1]);
+		usleep(300000);
+		kill(getppid(), SIGUSR1);
+		usleep(300000);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		_exit(credo_handle_send(sv[0], fd) ? 1 : 0);
+	}
+	close(sv[0]);
+	fd = credo_handle_recv(sv[1]);
+	EXPECT_LE(0, fd) TH_LOG("recv: %s", credo_strerror(fd));
+	EXPECT_EQ(1, usr1_seen);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	if (fd >= 0)
+		close(fd);
+	close(sv[1]);
+	sigaction(SIGUSR1, &old, NULL);
 }
 
 TEST_HARNESS_MAIN

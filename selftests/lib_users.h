@@ -9,7 +9,8 @@
  * Also the probe and the reference for "spawn as user": every binary that
  * includes this file is a probe program when started as
  * "PROG --credo-probe MODE [N]" (a constructor runs it before the harness and
- * exits), and lu_ref_spawn() starts a program the way the library's spawn must
+ * exits; the modes as-nobody and assume-create are the worker of the handle
+ * tests), and lu_ref_spawn() starts a program the way the library's spawn must
  * be equivalent to: fork(), then raw setgroups/setresgid/setresuid in the
  * child, then execv().
  */
@@ -29,12 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <linux/keyctl.h>
+#include <linux/credo.h>
 
 #define LU_MAX_GROUPS	64
 #define LU_FILE_MAX	(256 * 1024)
@@ -414,7 +417,82 @@ static long lu_keyring_id(long which)
 	return id < 0 ? -errno : id;
 }
 
-/* MODE: ids, keyring, dumpable, nproc N.  Exit status 0, 2 for a bad mode. */
+#define LU_NOBODY	65534
+
+/*
+ * as-nobody PROG [ARG...]: become uid/gid 65534 with no groups (raw setgroups,
+ * setresgid, setresuid: every capability goes) and execute PROG, keeping the
+ * open descriptors (a handle at 3).  Exit 2 if the switch fails, 127 if the
+ * exec does.
+ */
+static int lu_probe_as_nobody(char **argv)
+{
+	if (syscall(SYS_setgroups, 0, NULL) ||
+	    syscall(SYS_setresgid, LU_NOBODY, LU_NOBODY, LU_NOBODY) ||
+	    syscall(SYS_setresuid, LU_NOBODY, LU_NOBODY, LU_NOBODY)) {
+		printf("as-nobody: %s\n", strerror(errno));
+		return 2;
+	}
+	execv(argv[0], argv);
+	printf("as-nobody: exec %s: %s\n", argv[0], strerror(errno));
+	return 127;
+}
+
+/*
+ * assume-create FD PATH: the worker.  Prints its ids and capability sets
+ * (lu_status_lines), dev_open= (the errno of opening /dev/credo, 0 if it
+ * opened), assume= (the errno of CREDO_IOC_ASSUME on FD, 0 on success),
+ * then, when assumed, create= (the errno of creating PATH, O_EXCL, 0644) and
+ * revert= (CREDO_IOC_REVERT on FD).  Exit 0.
+ */
+static int lu_probe_assume_create(const char *fds, const char *path)
+{
+	int fd = atoi(fds), d, r;
+
+	lu_probe_ids();
+	d = open("/dev/credo", O_RDWR | O_CLOEXEC);
+	printf("dev_open=%d\n", d < 0 ? errno : 0);
+	if (d >= 0)
+		close(d);
+	r = ioctl(fd, CREDO_IOC_ASSUME) ? errno : 0;
+	printf("assume=%d\n", r);
+	if (r)
+		return 0;
+	d = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	printf("create=%d\n", d < 0 ? errno : 0);
+	if (d >= 0)
+		close(d);
+	printf("revert=%d\n", ioctl(fd, CREDO_IOC_REVERT) ? errno : 0);
+	return 0;
+}
+
+/* fds: every open descriptor as "fd N -> TARGET" (its /proc/self/fd link). */
+static void lu_probe_fds(void)
+{
+	char path[300], target[256];
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	ssize_t n;
+
+	if (!dir) {
+		printf("fds: %s\n", strerror(errno));
+		return;
+	}
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = 0;
+		printf("fd %s -> %s\n", d->d_name, target);
+	}
+	closedir(dir);
+}
+
+/*
+ * MODE: ids, keyring, dumpable, nproc N, fds, as-nobody PROG [ARG...],
+ * assume-create FD PATH.  Exit status 0, 2 for a bad mode.
+ */
 static int lu_probe(int argc, char **argv)
 {
 	const char *mode = argv[2];
@@ -429,6 +507,12 @@ static int lu_probe(int argc, char **argv)
 		printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	} else if (!strcmp(mode, "nproc") && argc > 3) {
 		lu_probe_nproc(atoi(argv[3]));
+	} else if (!strcmp(mode, "fds")) {
+		lu_probe_fds();
+	} else if (!strcmp(mode, "as-nobody") && argc > 3) {
+		return lu_probe_as_nobody(argv + 3);
+	} else if (!strcmp(mode, "assume-create") && argc > 4) {
+		return lu_probe_assume_create(argv[3], argv[4]);
 	} else {
 		printf("bad probe mode\n");
 		return 2;

@@ -3,6 +3,9 @@
  * credo: command-line front end to /dev/credo, in the style of setpriv(1).
  *
  *   credo run --user NAME | --uid ID --gid ID [--groups LIST] [--] COMMAND [ARG...]
+ *   credo handle --user NAME | --uid ID --gid ID [--groups LIST] [--fd N] [--] COMMAND [ARG...]
+ *   credo handle-info FD
+ *   credo revoke FD
  *   credo status
  *   credo whoami
  *
@@ -35,9 +38,10 @@
 
 #define EXIT_USAGE	2	/* status, whoami, the command line itself */
 #define EXIT_NOT_LOADED	3	/* status: the module is not loaded */
-#define EXIT_RUN_FAIL	125	/* run: credo itself failed */
-#define EXIT_NOEXEC	126	/* run: the command could not be executed */
-#define EXIT_NOTFOUND	127	/* run: the command was not found */
+#define EXIT_RUN_FAIL	125	/* run, handle: credo itself failed */
+#define EXIT_NOEXEC	126	/* run, handle: the command could not be executed */
+#define EXIT_NOTFOUND	127	/* run, handle: the command was not found */
+#define HANDLE_FD	3	/* handle: where COMMAND finds the handle */
 #define MAX_GROUPS	65536
 
 static const char *prog = "credo";
@@ -62,6 +66,10 @@ static void usage(FILE *f)
 		"Usage:\n"
 		"  %s run --user NAME [--] COMMAND [ARG...]\n"
 		"  %s run --uid ID --gid ID [--groups ID,ID...] [--] COMMAND [ARG...]\n"
+		"  %s handle --user NAME [--fd N] [--] COMMAND [ARG...]\n"
+		"  %s handle --uid ID --gid ID [--groups ID,ID...] [--fd N] [--] COMMAND [ARG...]\n"
+		"  %s handle-info FD\n"
+		"  %s revoke FD\n"
 		"  %s status\n"
 		"  %s whoami\n"
 		"  %s --help | --version\n"
@@ -69,24 +77,33 @@ static void usage(FILE *f)
 		"Per-thread credential switching through /dev/credo.\n"
 		"\n"
 		"Commands:\n"
-		"  run      run COMMAND as another user (as fork plus setgroups,\n"
-		"           setresgid, setresuid in the child would) and exit with\n"
-		"           its status\n"
-		"  status   is the module loaded, its counters and parameters\n"
-		"  whoami   this thread's credentials as the kernel reports them\n"
+		"  run          run COMMAND as another user (as fork plus setgroups,\n"
+		"               setresgid, setresuid in the child would) and exit with\n"
+		"               its status\n"
+		"  handle       mint a credential handle for the identity, put it at\n"
+		"               descriptor N (default 3, CREDO_HANDLE_FD=N in the\n"
+		"               environment) and execute COMMAND, still as the caller:\n"
+		"               COMMAND can assume exactly that identity\n"
+		"  handle-info  the identity of the handle open at descriptor FD\n"
+		"  revoke       revoke the handle open at descriptor FD: no one can\n"
+		"               assume it any more\n"
+		"  status       is the module loaded, its counters and parameters\n"
+		"  whoami       this thread's credentials as the kernel reports them\n"
 		"\n"
-		"Options of run:\n"
+		"Options of run and handle:\n"
 		"  -u, --user NAME     uid, primary gid and groups of NAME, as initgroups(3)\n"
 		"      --uid ID        user id (number or user name)\n"
 		"      --gid ID        group id (number or group name)\n"
 		"      --groups LIST   comma-separated supplementary groups (numbers or\n"
 		"                      names); none when omitted\n"
+		"      --fd N          handle only: the descriptor for the handle, 3 or\n"
+		"                      more (default 3)\n"
 		"\n"
 		"Exit status: run: the command's status (128+N if killed by signal N),\n"
-		"125 if credo failed, 126 if COMMAND cannot be executed, 127 if not found.\n"
-		"Other commands: 0 success, 1 failure, 2 usage error, 3 (status) module\n"
-		"not loaded.  See credo(8).\n",
-		prog, prog, prog, prog, prog);
+		"125 if credo failed, 126 if COMMAND cannot be executed, 127 if not found;\n"
+		"handle: the same (COMMAND replaces credo).  Other commands: 0 success,\n"
+		"1 failure, 2 usage error, 3 (status) module not loaded.  See credo(8).\n",
+		prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 /* ---- id parsing --------------------------------------------------------- */
@@ -209,7 +226,20 @@ static void describe_ids(char *buf, size_t len, const struct credo_ids *ids)
 					(unsigned int)ids->groups[i]);
 }
 
-static int cmd_run(int argc, char **argv)
+/* What run and handle are asked for. */
+struct id_args {
+	const char *user, *uid_s, *gid_s, *groups_s;
+	const char *fd_s;		/* handle only */
+	struct credo_ids ids;
+	gid_t *groups;		/* parse_groups()'s array, or NULL */
+};
+
+/*
+ * The options of run and handle (with_fd: handle's --fd) into a: 0, 1 after
+ * --help, or -1 after a message (exit EXIT_RUN_FAIL).  optind is at COMMAND.
+ */
+static int parse_id_args(const char *cmd, int argc, char **argv, int with_fd,
+			 struct id_args *a)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },
@@ -217,69 +247,99 @@ static int cmd_run(int argc, char **argv)
 		{ "gid", required_argument, NULL, 'G' },
 		{ "groups", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "fd", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *user = NULL, *uid_s = NULL, *gid_s = NULL, *groups_s = NULL;
-	struct credo_ids ids = { 0 };
-	gid_t *groups = NULL;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+u:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': a->user = optarg; break;
+		case 'U': a->uid_s = optarg; break;
+		case 'G': a->gid_s = optarg; break;
+		case 'g': a->groups_s = optarg; break;
+		case 'h': usage(stdout); return 1;
+		case 'f':
+			if (with_fd) {
+				a->fd_s = optarg;
+				break;
+			}
+			fprintf(stderr, "%s %s: --fd is an option of handle only\n", prog, cmd);
+			fprintf(stderr, "Try '%s --help'.\n", prog);
+			return -1;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", prog);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s %s: no command given\nTry '%s --help'.\n", prog, cmd,
+			prog);
+		return -1;
+	}
+	if (a->user && (a->uid_s || a->gid_s || a->groups_s)) {
+		fprintf(stderr, "%s %s: --user cannot be combined with --uid, --gid or --groups\n",
+			prog, cmd);
+		return -1;
+	}
+	if (!a->user && (!a->uid_s || !a->gid_s)) {
+		fprintf(stderr, "%s %s: give --user NAME, or both --uid and --gid\n", prog, cmd);
+		return -1;
+	}
+
+	if (a->user) {
+		int r = credo_lookup_user(a->user, &a->ids);
+
+		if (r == -ESRCH) {
+			fprintf(stderr, "%s: unknown user '%s'\n", prog, a->user);
+			return -1;
+		}
+		if (r) {
+			fprintf(stderr, "%s: cannot look up user '%s': %s\n", prog, a->user,
+				credo_strerror(r));
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_uid(a->uid_s, &a->ids.uid)) {
+		fprintf(stderr, "%s: --uid: unknown user '%s'\n", prog, a->uid_s);
+		return -1;
+	}
+	if (parse_gid(a->gid_s, &a->ids.gid)) {
+		fprintf(stderr, "%s: --gid: unknown group '%s'\n", prog, a->gid_s);
+		return -1;
+	}
+	if (a->groups_s && parse_groups(a->groups_s, &a->groups, &a->ids.ngroups))
+		return -1;
+	a->ids.groups = a->groups;
+	return 0;
+}
+
+static void free_id_args(struct id_args *a)
+{
+	if (a->user)
+		credo_ids_free(&a->ids);
+	free(a->groups);
+	a->groups = NULL;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct id_args a;
 	posix_spawnattr_t attr;
 	sigset_t defsigs;
 	char what[256];
 	pid_t pid;
-	int c, r, status;
+	int r, status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+u:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': user = optarg; break;
-		case 'U': uid_s = optarg; break;
-		case 'G': gid_s = optarg; break;
-		case 'g': groups_s = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "Try '%s --help'.\n", prog);
-			return EXIT_RUN_FAIL;
-		}
+	r = parse_id_args("run", argc, argv, 0, &a);
+	if (r) {
+		free_id_args(&a);
+		return r > 0 ? 0 : EXIT_RUN_FAIL;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s run: no command given\nTry '%s --help'.\n", prog, prog);
-		return EXIT_RUN_FAIL;
-	}
-	if (user && (uid_s || gid_s || groups_s)) {
-		fprintf(stderr, "%s run: --user cannot be combined with --uid, --gid or --groups\n",
-			prog);
-		return EXIT_RUN_FAIL;
-	}
-	if (!user && (!uid_s || !gid_s)) {
-		fprintf(stderr, "%s run: give --user NAME, or both --uid and --gid\n", prog);
-		return EXIT_RUN_FAIL;
-	}
-
-	if (user) {
-		r = credo_lookup_user(user, &ids);
-		if (r == -ESRCH) {
-			fprintf(stderr, "%s: unknown user '%s'\n", prog, user);
-			return EXIT_RUN_FAIL;
-		}
-		if (r) {
-			fprintf(stderr, "%s: cannot look up user '%s': %s\n", prog, user,
-				credo_strerror(r));
-			return EXIT_RUN_FAIL;
-		}
-	} else {
-		if (parse_uid(uid_s, &ids.uid)) {
-			fprintf(stderr, "%s: --uid: unknown user '%s'\n", prog, uid_s);
-			return EXIT_RUN_FAIL;
-		}
-		if (parse_gid(gid_s, &ids.gid)) {
-			fprintf(stderr, "%s: --gid: unknown group '%s'\n", prog, gid_s);
-			return EXIT_RUN_FAIL;
-		}
-		if (groups_s && parse_groups(groups_s, &groups, &ids.ngroups))
-			return EXIT_RUN_FAIL;
-		ids.groups = groups;
-	}
-	describe_ids(what, sizeof(what), &ids);
+	describe_ids(what, sizeof(what), &a.ids);
 
 	r = open_device(EXIT_RUN_FAIL);
 	if (r)
@@ -290,7 +350,7 @@ static int cmd_run(int argc, char **argv)
 	 * spawn itself switches a helper thread with the raw set*id syscalls
 	 * (credo_spawn_as(), libcredo(3)).
 	 */
-	r = credo_override(&ids);
+	r = credo_override(&a.ids);
 	if (!r)
 		r = credo_revert();
 	if (r) {
@@ -309,7 +369,7 @@ static int cmd_run(int argc, char **argv)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	r = credo_spawn_as(&pid, &ids, argv[optind], NULL, &attr, argv + optind,
+	r = credo_spawn_as(&pid, &a.ids, argv[optind], NULL, &attr, argv + optind,
 			   NULL, CREDO_SPAWN_SEARCH_PATH);
 	posix_spawnattr_destroy(&attr);
 	if (r) {
@@ -334,10 +394,209 @@ static int cmd_run(int argc, char **argv)
 	else
 		r = EXIT_RUN_FAIL;
 out:
-	if (user)
-		credo_ids_free(&ids);
-	free(groups);
+	free_id_args(&a);
 	return r;
+}
+
+/* ---- handle, handle-info, revoke ---------------------------------------- */
+
+/* A descriptor number on the command line; -1 if s is not one. */
+static int parse_fd(const char *s)
+{
+	unsigned int v;
+
+	if (parse_number(s, &v) || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+/*
+ * mint a handle, put it at --fd N (not close-on-exec), execute COMMAND as
+ * the caller.  The device's own descriptor is close-on-exec: COMMAND gets
+ * the handle only.
+ */
+static int cmd_handle(int argc, char **argv)
+{
+	struct id_args a;
+	char what[256], num[16];
+	int r, h, target = HANDLE_FD;
+
+	r = parse_id_args("handle", argc, argv, 1, &a);
+	if (r) {
+		free_id_args(&a);
+		return r > 0 ? 0 : EXIT_RUN_FAIL;
+	}
+	if (a.fd_s) {
+		target = parse_fd(a.fd_s);
+		if (target < 3) {
+			fprintf(stderr, "%s handle: --fd: '%s' is not a descriptor number of 3 "
+				"or more\n", prog, a.fd_s);
+			free_id_args(&a);
+			return EXIT_RUN_FAIL;
+		}
+	}
+	describe_ids(what, sizeof(what), &a.ids);
+	r = open_device(EXIT_RUN_FAIL);
+	if (r) {
+		free_id_args(&a);
+		return r;
+	}
+	h = credo_handle_mint(&a.ids);
+	free_id_args(&a);
+	if (h < 0) {
+		fprintf(stderr, "%s: cannot mint a handle for %s: %s\n", prog, what,
+			credo_strerror(h));
+		return EXIT_RUN_FAIL;
+	}
+	if (h == target) {
+		r = fcntl(h, F_SETFD, 0);
+	} else {
+		/* Whatever was open at target (the device, maybe) is closed. */
+		r = dup2(h, target) < 0 ? -1 : 0;
+		if (!r)
+			close(h);
+	}
+	if (r) {
+		fprintf(stderr, "%s: cannot put the handle at descriptor %d: %s\n", prog,
+			target, strerror(errno));
+		return EXIT_RUN_FAIL;
+	}
+	snprintf(num, sizeof(num), "%d", target);
+	if (setenv("CREDO_HANDLE_FD", num, 1)) {
+		fprintf(stderr, "%s: setenv: %s\n", prog, strerror(errno));
+		return EXIT_RUN_FAIL;
+	}
+	execvp(argv[optind], argv + optind);
+	r = errno;
+	fprintf(stderr, "%s: cannot execute %s: %s\n", prog, argv[optind], strerror(r));
+	return r == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+}
+
+/* What descriptor fd is, for a message: its /proc/self/fd link, or "?". */
+static void fd_target(int fd, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, len - 1);
+	if (n <= 0)
+		snprintf(buf, len, "?");
+	else
+		buf[n] = 0;
+}
+
+/* The message for a handle call on fd that failed with r; exit status 1. */
+static int handle_error(const char *cmd, int fd, int r)
+{
+	char what[PATH_MAX];
+
+	if (r == -EBADF) {
+		fprintf(stderr, "%s %s: descriptor %d is not open\n", prog, cmd, fd);
+	} else if (r == -ENOTTY) {
+		fd_target(fd, what, sizeof(what));
+		fprintf(stderr, "%s %s: descriptor %d is not a credo handle (%s)\n", prog, cmd,
+			fd, what);
+	} else if (r == -EPERM && !strcmp(cmd, "revoke")) {
+		fprintf(stderr, "%s %s: descriptor %d: Operation not permitted (revoking needs "
+			"CAP_SETUID and CAP_SETGID in the handle's user namespace)\n",
+			prog, cmd, fd);
+	} else {
+		fprintf(stderr, "%s %s: descriptor %d: %s\n", prog, cmd, fd, credo_strerror(r));
+	}
+	return 1;
+}
+
+/* One FD argument (or --help): the descriptor, or -1 after --help, -2 after a message. */
+static int fd_argument(const char *cmd, int argc, char **argv)
+{
+	int fd;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return -1;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "%s %s: %s\nTry '%s --help'.\n", prog, cmd,
+			argc < 2 ? "no descriptor given" : "too many arguments", prog);
+		return -2;
+	}
+	fd = parse_fd(argv[1]);
+	if (fd < 0)
+		fprintf(stderr, "%s %s: '%s' is not a descriptor number\n", prog, cmd, argv[1]);
+	return fd < 0 ? -2 : fd;
+}
+
+static void print_groups(const gid_t *g, size_t n);
+
+static int cmd_handle_info(int argc, char **argv)
+{
+	struct credo_handle_info info;
+	gid_t *groups;
+	int fd, r;
+
+	fd = fd_argument("handle-info", argc, argv);
+	if (fd < 0)
+		return fd == -1 ? 0 : EXIT_USAGE;
+	groups = calloc(MAX_GROUPS, sizeof(*groups));
+	if (!groups) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	r = credo_handle_get(fd, &info, groups, MAX_GROUPS);
+	if (r) {
+		free(groups);
+		return handle_error("handle-info", fd, r);
+	}
+	printf("uid=%u euid=%u suid=%u fsuid=%u\n", info.uid, info.euid, info.suid,
+	       info.fsuid);
+	printf("gid=%u egid=%u sgid=%u fsgid=%u\n", info.gid, info.egid, info.sgid,
+	       info.fsgid);
+	print_groups(groups, info.ngroups < MAX_GROUPS ? info.ngroups : MAX_GROUPS);
+	free(groups);
+	if (info.has_caps) {
+		printf("caps=explicit\n");
+		printf("cap_effective=0x%016llx cap_permitted=0x%016llx\n",
+		       (unsigned long long)info.cap_effective,
+		       (unsigned long long)info.cap_permitted);
+		printf("cap_inheritable=0x%016llx cap_ambient=0x%016llx\n",
+		       (unsigned long long)info.cap_inheritable,
+		       (unsigned long long)info.cap_ambient);
+	} else {
+		printf("caps=derived\n");
+	}
+	/*
+	 * Whether it is revoked shows only in an assume: this thread tries one
+	 * and reverts at once.  Revocation is checked before anything else.
+	 */
+	r = credo_handle_assume(fd);
+	if (!r) {
+		r = credo_revert_fd(fd);
+		if (r) {
+			fprintf(stderr, "%s handle-info: revert: %s\n", prog, credo_strerror(r));
+			return 1;
+		}
+		printf("revoked=no\n");
+	} else if (r == -EKEYREVOKED) {
+		printf("revoked=yes\n");
+	} else if (r == -EPERM) {
+		/* credo(4): another user namespace, or sets this process lacks */
+		printf("revoked=unknown (this process may not assume it)\n");
+	} else {
+		printf("revoked=unknown (%s)\n", credo_strerror(r));
+	}
+	return 0;
+}
+
+static int cmd_revoke(int argc, char **argv)
+{
+	int fd, r;
+
+	fd = fd_argument("revoke", argc, argv);
+	if (fd < 0)
+		return fd == -1 ? 0 : EXIT_USAGE;
+	r = credo_handle_revoke(fd);
+	return r ? handle_error("revoke", fd, r) : 0;
 }
 
 /* ---- status ------------------------------------------------------------- */
@@ -572,6 +831,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "handle"))
+		return cmd_handle(argc - 1, argv + 1);
+	if (!strcmp(cmd, "handle-info"))
+		return cmd_handle_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "revoke"))
+		return cmd_revoke(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "whoami"))
