@@ -103,7 +103,7 @@ static void print_runs(const char *table, const char *name, const double *v, int
 
 	printf("runs:%s:%s:", table, name);
 	for (r = 0; r < n; r++)
-		printf(" %.0f", v[r]);
+		printf(v[r] >= 100 ? " %.0f" : " %.3f", v[r]);
 	printf("\n");
 }
 
@@ -731,13 +731,17 @@ static void bench_profile(void)
 /*
  * R_NONE is root (the file's owner, who has no read bit: the open passes on
  * CAP_DAC_OVERRIDE); R_NONE_USER is the user itself with no switch at all (a thread set to
- * the user once by raw set*id, untimed), the same permission path as the switched ways.
+ * the user once by raw set*id, untimed), the same permission path as the switched ways;
+ * R_NONE_EMPTY is R_NONE plus one empty ioctl per request: what any switch made of one
+ * ioctl costs at the least, measured inside the request.
  */
 enum rmethod {
-	R_NONE, R_NONE_USER, R_SAMBA, R_CREDO, R_HANDLE, R_URING, R_URING_PERS, NRMETHOD
+	R_NONE, R_NONE_USER, R_NONE_EMPTY, R_SAMBA, R_CREDO, R_HANDLE, R_URING, R_URING_PERS,
+	NRMETHOD
 };
 static const char *const rname[NRMETHOD] = {
-	"none", "none-user", "samba", "credo", "credo-handle", "uring-nopers", "uring-pers"
+	"none", "none-user", "none+empty-ioctl", "samba", "credo", "credo-handle",
+	"uring-nopers", "uring-pers"
 };
 static uint32_t req_groups[REQ_NG];
 static struct io_uring ring;
@@ -798,6 +802,12 @@ static void run_reqs(struct req_job *j)
 	case R_NONE_USER:
 		for (i = 0; i < j->n; i++)
 			open_close();
+		break;
+	case R_NONE_EMPTY:
+		for (i = 0; i < j->n; i++) {
+			ioctl(credo_fd, CREDO_IOC_EMPTY);
+			open_close();
+		}
 		break;
 	case R_SAMBA:
 		for (i = 0; i < j->n; i++) {
@@ -965,6 +975,8 @@ static void bench_requests(void)
 	       100.0 * (med[R_CREDO] / med[R_NONE] - 1));
 	printf("handle switch adds %.1f%% to the request (target <= 10%%)\n",
 	       100.0 * (med[R_HANDLE] / med[R_NONE] - 1));
+	printf("one empty ioctl adds %.1f%% to the request (the least any one-ioctl switch adds)\n",
+	       100.0 * (med[R_NONE_EMPTY] / med[R_NONE] - 1));
 	printf("against the user's own request with no switch (none-user): handle %.2fx, "
 	       "descriptor %.2fx, Samba %.2fx; root's (none) / the user's = %.2fx\n",
 	       med[R_HANDLE] / med[R_NONE_USER], med[R_CREDO] / med[R_NONE_USER],
@@ -1397,8 +1409,8 @@ static void bench_handles(void)
 		char name[32];
 
 		med[k] = median(v[k], REPS);
-		snprintf(name, sizeof(name), "%s-%u", many[k].m == M_HSWITCH ? "assume" : "empty",
-			 jobs[k].idents);
+		snprintf(name, sizeof(name), "%s-%u-stride-%u",
+			 many[k].m == M_HSWITCH ? "assume" : "empty", jobs[k].idents, jobs[k].stride);
 		print_runs("handles", name, v[k], REPS);
 	}
 

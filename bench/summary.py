@@ -110,6 +110,12 @@ if req:
         s = s[0]
         out.append("\nThe descriptor path adds %s%% to the request (target <= 25%%); io_uring personality "
                    "/ descriptor path = %.2fx." % (s["credo_added_pct"], float(s["uring_pers_per_credo"])))
+        rq0 = {r["method"]: r for r in req}
+        if "none+empty-ioctl" in rq0:
+            out.append("One empty ioctl per request adds %.1f%% (best runs %.1f%%): the least a switch made of "
+                       "one ioctl can add." % (100 * (float(rq0["none+empty-ioctl"]["ns"]) / float(rq0["none"]["ns"]) - 1),
+                                               100 * (float(rq0["none+empty-ioctl"]["min_ns"]) /
+                                                      float(rq0["none"]["min_ns"]) - 1)))
         if "handle_added_pct" in s:
             out.append("The handle switch adds %s%% to the request (target <= 10%%); io_uring personality "
                        "/ handle = %.2fx (target >= 1.4x)." % (s["handle_added_pct"],

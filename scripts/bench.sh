@@ -96,10 +96,12 @@ set style fill solid 0.8 border -1
 set key top right
 set title "Per request: open + close as another user (ns; TCG guest)"
 set xlabel ""
+set xtics rotate by -25
 set ylabel "ns per request"
 set yrange [0:*]
 plot "'"$res"'/requests.dat" using 2:xtic(1) title "median", "" using 3 title "best run"
 set autoscale y
+set xtics norotate
 '
 fi
 if plot memory; then
