@@ -946,7 +946,7 @@ static void bench_requests(void)
 			if (jobs[m].ns >= RUN_NS / 2)
 				break;
 		}
-		jobs[m].n = jobs[m].n * (2 * RUN_NS) / jobs[m].ns + 1;
+		jobs[m].n = jobs[m].n * RUN_NS / jobs[m].ns + 1;
 	}
 	for (r = 0; r < REPS; r++)
 		for (m = 0; m < NRMETHOD; m++) {
@@ -1476,7 +1476,7 @@ static void bench_nocredo(void)
 			if (rj[m].ns >= RUN_NS / 2)
 				break;
 		}
-		rj[m].n = rj[m].n * (2 * RUN_NS) / rj[m].ns + 1;
+		rj[m].n = rj[m].n * RUN_NS / rj[m].ns + 1;
 	}
 	for (r = 0; r < REPS; r++) {
 		for (gi = 0; gi < 3; gi++)
