@@ -193,9 +193,11 @@ if prof:
 targets = []
 
 
-def target(name, val, best, goal, ok):
+def target(name, val, best, goal, ok, judged=True):
     targets.append("| %s | %s | %s | %s | %s |" % (
-        name, val, best if best is not None else "-", goal, "**met**" if ok else "**missed**"))
+        name, val, best if best is not None else "-", goal,
+        ("**met**" if ok else "**missed**") if judged else
+        "not judged (%s by the number)" % ("met" if ok else "missed")))
 
 
 def ratio(a, b):
@@ -238,14 +240,16 @@ scd = {(r["method"], r["threads"]): float(r["speedup"]) for r in sc}
 srel = rows("scaling_rel")
 if ("handle-switch", "2") in scd and ("ioctl-empty-1", "2") in scd:
     x = scd[("handle-switch", "2")] / scd[("ioctl-empty-1", "2")]
-    note = ""
+    note, judged = "", True
     if srel:
         q = srel[0]
         note = "; the rounds' own ratios: median %.2fx, range %.2f-%.2f over %s rounds" % (
             float(q["median_of_rounds"]), float(q["min_round"]), float(q["max_round"]), q["rounds"])
+        # Rounds a factor 2 apart either way: the host, not credo, decided the number.
+        judged = float(q["min_round"]) >= 0.5 and float(q["max_round"]) <= 2
     target("2-thread scaling of the handle switch / that of the empty ioctl (medians: %.2fx / %.2fx%s)" % (
         scd[("handle-switch", "2")], scd[("ioctl-empty-1", "2")], note), "%.2fx" % x, None, ">= 0.9x",
-        x >= 0.9)
+        x >= 0.9, judged)
 if pairs:
     p10 = [r for r in pairs if r["idents"] == "10"]
     xs = [(r["groups"], ratio(r["samba"], r["credo_hit"]), ratio(r["min_samba"], r["min_credo_hit"]))
