@@ -67,8 +67,9 @@ static bool credo_dumpable_changes(const struct cred *own,
  */
 void credo_dumpable_update(const struct cred *own, const struct cred *new)
 {
-	if (!current->mm || !credo_dumpable_changes(own, new) ||
-	    credo_get_dumpable() != TASK_DUMPABLE_OWNER)
+	/* After the first switch a process is not at TASK_DUMPABLE_OWNER: one load. */
+	if (!current->mm || credo_get_dumpable() != TASK_DUMPABLE_OWNER ||
+	    !credo_dumpable_changes(own, new))
 		return;
 	credo_set_dumpable(credo_suid_dumpable());
 }

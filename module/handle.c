@@ -35,6 +35,7 @@
 #include <linux/ioctl.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/user_namespace.h>
@@ -46,68 +47,86 @@
 #include "install.h"
 #include "table.h"
 
-/* The override a handle built last, and the base it built it from. */
-struct credo_handle_hit {
-	const struct cred *base;	/* referenced: its address is the key */
-	const struct cred *cred;	/* referenced: the table's override */
+/* A remembered pair a replacement retired: put a grace period later. */
+struct credo_handle_retired {
+	const struct cred *base;
+	const struct cred *cred;
 	struct rcu_head rcu;
 };
 
 struct credo_handle {
+	/*
+	 * What every assume reads, first in the object: the revoked flag and
+	 * the override the handle built last with the base it built it from
+	 * (both referenced; the base's address is the key), read as a pair
+	 * under hit_seq so that a base is never matched with another base's
+	 * override.
+	 */
+	bool revoked;
+	seqcount_t hit_seq;
+	const struct cred *hit_base;
+	const struct cred *hit_cred;
+	spinlock_t lock;		/* hit_seq's writers */
 	struct credo_table *table;
 	struct user_namespace *ns;	/* the minter's, referenced */
-	bool revoked;
-	spinlock_t lock;		/* replacing hit */
-	struct credo_handle_hit __rcu *hit;
-	struct credo_desc desc;		/* normalized, in init_user_ns ids */
+	struct credo_desc desc;		/* normalized, in kernel ids */
 };
 
-static void credo_handle_hit_put(struct credo_handle_hit *hit)
-{
-	put_cred(hit->cred);
-	put_cred(hit->base);
-	kfree(hit);
-}
-
 /* exit_creds() puts creds from RCU callbacks too: softirq context is fine. */
-static void credo_handle_hit_free_rcu(struct rcu_head *rcu)
+static void credo_handle_retired_free(struct rcu_head *rcu)
 {
-	credo_handle_hit_put(container_of(rcu, struct credo_handle_hit, rcu));
+	struct credo_handle_retired *r =
+		container_of(rcu, struct credo_handle_retired, rcu);
+
+	put_cred(r->cred);
+	put_cred(r->base);
+	kfree(r);
 }
 
 /* The remembered override if it was built from @base, with a reference. */
 static const struct cred *credo_handle_hit_get(struct credo_handle *h,
 					       const struct cred *base)
 {
-	const struct cred *cred = NULL;
-	struct credo_handle_hit *hit;
+	const struct cred *cred = NULL, *b, *c;
+	unsigned int seq;
 
 	rcu_read_lock();
-	hit = rcu_dereference(h->hit);
-	/* The pair holds its reference until a grace period after it is replaced. */
-	if (hit && hit->base == base)
-		cred = get_cred(hit->cred);
+	do {
+		seq = read_seqcount_begin(&h->hit_seq);
+		b = READ_ONCE(h->hit_base);
+		c = READ_ONCE(h->hit_cred);
+	} while (read_seqcount_retry(&h->hit_seq, seq));
+	/* A pair read here is put no sooner than a grace period after it is replaced. */
+	if (b == base)
+		cred = get_cred(c);
 	rcu_read_unlock();
 	return cred;
 }
 
-/* Remember @cred, built from @base; without memory, just do not remember. */
+/* Remember @cred, built from @base; without memory, keep the old pair. */
 static void credo_handle_hit_set(struct credo_handle *h,
 				 const struct cred *base,
 				 const struct cred *cred)
 {
-	struct credo_handle_hit *hit, *old;
+	struct credo_handle_retired *r;
 
-	hit = kmalloc(sizeof(*hit), GFP_KERNEL);
-	if (!hit)
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
 		return;
-	hit->base = get_cred(base);
-	hit->cred = get_cred(cred);
+	get_cred(base);
+	get_cred(cred);
 	spin_lock(&h->lock);
-	old = rcu_replace_pointer(h->hit, hit, lockdep_is_held(&h->lock));
+	write_seqcount_begin(&h->hit_seq);
+	r->base = h->hit_base;
+	r->cred = h->hit_cred;
+	WRITE_ONCE(h->hit_base, base);
+	WRITE_ONCE(h->hit_cred, cred);
+	write_seqcount_end(&h->hit_seq);
 	spin_unlock(&h->lock);
-	if (old)
-		call_rcu(&old->rcu, credo_handle_hit_free_rcu);
+	if (r->base)
+		call_rcu(&r->rcu, credo_handle_retired_free);
+	else
+		kfree(r);
 }
 
 /*
@@ -191,10 +210,10 @@ static long credo_handle_ioctl(struct file *file, unsigned int cmd,
 static void credo_handle_free(struct credo_handle *h)
 {
 	/* No ioctl runs any more: the last file reference is gone. */
-	struct credo_handle_hit *hit = rcu_dereference_protected(h->hit, true);
-
-	if (hit)
-		credo_handle_hit_put(hit);
+	if (h->hit_base) {
+		put_cred(h->hit_cred);
+		put_cred(h->hit_base);
+	}
 	credo_desc_release(&h->desc);
 	put_user_ns(h->ns);
 	kfree(h);
@@ -248,6 +267,7 @@ int credo_handle_mint(struct credo_table *t, const void __user *uarg)
 	h->table = t;
 	h->ns = get_user_ns(base->user_ns);
 	spin_lock_init(&h->lock);
+	seqcount_init(&h->hit_seq);
 	credo_desc_move(&h->desc, &d);
 	err = anon_inode_getfd("[credo-handle]", &credo_handle_fops, h,
 			       O_RDWR | O_CLOEXEC);
