@@ -9,13 +9,14 @@
  * credo follows the rule the kernel applies to the records it writes from
  * inside a syscall (audit_log_path_denied() in kernel/audit.c): a record
  * only while audit is enabled and audit_context() is live and not a dummy.
- * The record then carries that syscall's timestamp and serial, so ausearch
- * shows it in the same event as the syscall's own SYSCALL record when a rule
- * selects that syscall.  Which rule selects a syscall is decided at its exit
- * by code a module cannot call (audit_filter_syscall()), so any syscall rule
- * makes the contexts live and credo's records appear for every switch while
- * it exists; docs/observability.md gives the rules and the exclude filter
- * that keeps them out.
+ * The record then carries that syscall's timestamp and serial, and writing
+ * it marks the syscall's event for recording (auditsc_get_stamp()), so the
+ * syscall's own SYSCALL record follows at its exit and ausearch shows both
+ * as one event.  Which rule selects a syscall is decided at its exit by
+ * code a module cannot call (audit_filter_syscall()); the contexts are live
+ * as soon as any syscall rule exists, so while one does every switch is
+ * recorded, whatever syscalls the rule names.  docs/observability.md gives
+ * the rules, and the exclude rule that keeps credo's records out.
  *
  * Every record is AUDIT_KERNEL_OTHER: "op=" (override, assume, revert,
  * refused, mint, revoke), the old and new ids and group counts, the task
