@@ -750,6 +750,29 @@ static void *listed_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Runs the CLI's "credo ps" (the guest has it at /tests/credo) into @out;
+ * its exit status, or -1 where the CLI is not there (then it is not tested).
+ */
+static int run_ps(char *out, size_t len)
+{
+	size_t n = 0, r;
+	FILE *f;
+	int st;
+
+	out[0] = 0;
+	if (access("/tests/credo", X_OK))
+		return -1;
+	f = popen("/tests/credo ps", "r");
+	if (!f)
+		return -2;
+	while (n < len - 1 && (r = fread(out + n, 1, len - 1 - n, f)) > 0)
+		n += r;
+	out[n] = 0;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -3;
+}
+
 /* Lines of the listing with our pid. */
 static int listing_ours(const char *listing, char lines[][512], int max)
 {
@@ -781,9 +804,9 @@ TEST(listing)
 	struct listed l[OBS_THREADS];
 	pthread_t th[OBS_THREADS];
 	sem_t ready, done;
-	char lines[8][512], want[256], *listing;
+	char lines[8][512], want[256], ps_out[4096], *listing;
 	time_t t0 = time(NULL);
-	int i, j, n;
+	int i, j, n, ps;
 
 	REQUIRE_ROOT();
 	REQUIRE_CREDO();
@@ -805,6 +828,7 @@ TEST(listing)
 	for (i = 0; i < OBS_THREADS; i++)
 		sem_wait(&ready);
 	listing = slurp(OBS_LISTING);
+	ps = run_ps(ps_out, sizeof(ps_out));
 	for (i = 0; i < OBS_THREADS; i++)
 		sem_post(&done);
 	for (i = 0; i < OBS_THREADS; i++) {
@@ -840,11 +864,46 @@ TEST(listing)
 	}
 	free(listing);
 
+	/* credo ps, from the main thread (not overridden), saw the same threads. */
+	if (ps >= 0) {
+		for (i = 0; i < OBS_THREADS; i++) {
+			snprintf(want, sizeof(want), "%-7d %-7d obs list %d", getpid(),
+				 l[i].tid, i);
+			EXPECT_NE(NULL, strstr(ps_out, want)) TH_LOG("credo ps:\n%s", ps_out);
+			snprintf(want, sizeof(want), " 100,%d\n", 1000 + i);
+			EXPECT_NE(NULL, strstr(ps_out, want)) TH_LOG("credo ps:\n%s", ps_out);
+		}
+		EXPECT_EQ(0, ps);
+	}
+
 	/* Reverted: gone. */
 	listing = slurp(OBS_LISTING);
 	ASSERT_NE(NULL, listing);
 	EXPECT_EQ(0, listing_ours(listing, lines, 8)) TH_LOG("listing:\n%s", listing);
 	free(listing);
+}
+
+/* credo audit-rules prints loadable rules for the switching ioctls. */
+TEST(cli_audit_rules)
+{
+	char out[8192], want[128];
+	size_t n = 0, r;
+	FILE *f;
+
+	if (access("/tests/credo", X_OK))
+		SKIP(return, "no /tests/credo (the CLI) here");
+	f = popen("/tests/credo audit-rules", "r");
+	ASSERT_NE(NULL, f);
+	while (n < sizeof(out) - 1 && (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
+		n += r;
+	out[n] = 0;
+	EXPECT_EQ(0, pclose(f));
+	snprintf(want, sizeof(want), "\n-a always,exit -F arch=b64 -S ioctl -F a1=0x%lx -F key=credo\n",
+		 (unsigned long)CREDO_IOC_OVERRIDE);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "\n-a always,exit -F arch=b32 -S ioctl -F a1=0x%lx -F key=credo\n",
+		 (unsigned long)CREDO_IOC_REVERT);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 }
 
 /* Without root the listing cannot be read (debugfs and the file are root's). */
