@@ -11,6 +11,7 @@
 #include <linux/cred.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <asm/syscall.h>

@@ -15,6 +15,7 @@
  * A name a kernel lacks is skipped and logged; the net behind still holds.
  * Another ftrace user modifying one of them makes the load fail (hook.c).
  */
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/keyctl.h>
 #include <linux/kernel.h>
