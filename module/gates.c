@@ -15,6 +15,7 @@
  * A name a kernel lacks is skipped and logged; the net behind still holds.
  * Another ftrace user modifying one of them makes the load fail (hook.c).
  */
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/keyctl.h>
 #include <linux/kernel.h>
@@ -24,7 +25,9 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/unistd.h>
 
+#include "events.h"
 #include "gates.h"
 #include "hook.h"
 
@@ -40,22 +43,69 @@ struct credo_gate {
 	struct credo_hook hook;
 	u8 kind;
 	bool ia32;	/* 32-bit syscall wrapper: arguments in bx, cx, ... */
-	bool syscall;	/* pt_regs syscall wrapper, else a function returning int */
+	void *busy;	/* runs in place of the gated function */
 };
 
-/* Runs in place of a gated syscall wrapper: same signature, refuses. */
+#define CREDO_NR(name)	{ __NR_##name, #name }
+
+/* The native syscalls the gates refuse, for the refusal's event. */
+static const struct {
+	int nr;
+	const char *name;
+} credo_gated_nrs[] = {
+	CREDO_NR(setuid), CREDO_NR(setgid), CREDO_NR(setreuid),
+	CREDO_NR(setregid), CREDO_NR(setresuid), CREDO_NR(setresgid),
+	CREDO_NR(setfsuid), CREDO_NR(setfsgid), CREDO_NR(setgroups),
+	CREDO_NR(capset), CREDO_NR(execve), CREDO_NR(execveat),
+	CREDO_NR(prctl), CREDO_NR(keyctl), CREDO_NR(unshare),
+#ifdef __NR_landlock_restrict_self
+	CREDO_NR(landlock_restrict_self),
+#endif
+};
+
+/* The name of the syscall a gate refuses, "syscall" if not native x86_64. */
+static const char *credo_gated_name(const struct pt_regs *regs)
+{
+	unsigned int i;
+
+	if (!in_compat_syscall())
+		for (i = 0; i < ARRAY_SIZE(credo_gated_nrs); i++)
+			if ((long)regs->orig_ax == credo_gated_nrs[i].nr)
+				return credo_gated_nrs[i].name;
+	return "syscall";
+}
+
+/*
+ * Runs in place of a gated syscall wrapper: same signature, refuses.  It
+ * runs in the syscall's own context (not in the ftrace callback), where the
+ * refusal's tracepoint and audit record belong.
+ */
 static noinline long credo_syscall_busy(const struct pt_regs *regs)
 {
+	credo_event_refused(credo_gated_name(regs), 0);
 	return -EBUSY;
 }
 
 /*
- * Runs in place of userns_install(), security_setprocattr() and
- * security_setselfattr(): all return int, in the register this returns in;
+ * Run in place of userns_install(), security_setprocattr() and
+ * security_setselfattr(): all return int, in the register these return in;
  * their arguments are never read.
  */
-static noinline int credo_int_busy(void)
+static noinline int credo_userns_busy(void)
 {
+	credo_event_refused("userns_install", _RET_IP_);
+	return -EBUSY;
+}
+
+static noinline int credo_setprocattr_busy(void)
+{
+	credo_event_refused("security_setprocattr", _RET_IP_);
+	return -EBUSY;
+}
+
+static noinline int credo_setselfattr_busy(void)
+{
+	credo_event_refused("security_setselfattr", _RET_IP_);
 	return -EBUSY;
 }
 
@@ -141,9 +191,7 @@ static void notrace credo_gate_fn(struct credo_hook *h, struct pt_regs *regs,
 	} else if (!credo_gate_applies(g->kind, a0, a1)) {
 		return;
 	}
-	instruction_pointer_set(regs, g->syscall ?
-				(unsigned long)credo_syscall_busy :
-				(unsigned long)credo_int_busy);
+	instruction_pointer_set(regs, (unsigned long)g->busy);
 }
 
 /* Refused whatever their arguments: 64-bit and 32-bit wrappers alike. */
@@ -169,29 +217,35 @@ static const char *const credo_all_syscalls[] = {
 	NULL
 };
 
-static const char *const credo_all_functions[] = {
-	"userns_install", "security_setprocattr", "security_setselfattr", NULL
-};
-
 #define NAMES(...)	((const char *const []){ __VA_ARGS__, NULL })
 
-#define GATE(n, k, is_ia32, is_sys) {					\
+#define GATE(n, k, is_ia32, repl) {					\
 	.hook = { .fn = credo_gate_fn, .names = (n), .optional = true },\
-	.kind = (k), .ia32 = (is_ia32), .syscall = (is_sys) }
+	.kind = (k), .ia32 = (is_ia32), .busy = (repl) }
 
+#define SYSCALL_GATE(n, k, is_ia32) GATE(n, k, is_ia32, credo_syscall_busy)
+
+/* One gate per function that is not a syscall, so its event can name it. */
 static struct credo_gate credo_gates[] = {
-	GATE(credo_all_syscalls, CREDO_GATE_ALL, false, true),
-	GATE(credo_all_functions, CREDO_GATE_ALL, false, false),
-	GATE(NAMES(CREDO_SYS_X64("prctl")), CREDO_GATE_PRCTL, false, true),
-	GATE(NAMES(CREDO_SYS_IA32("prctl")), CREDO_GATE_PRCTL, true, true),
-	GATE(NAMES(CREDO_SYS_X64("keyctl")), CREDO_GATE_KEYCTL, false, true),
-	GATE(NAMES(CREDO_COMPAT_SYS_IA32("keyctl")), CREDO_GATE_KEYCTL, true, true),
-	GATE(NAMES(CREDO_SYS_X64("unshare")), CREDO_GATE_UNSHARE, false, true),
-	GATE(NAMES(CREDO_SYS_IA32("unshare")), CREDO_GATE_UNSHARE, true, true),
-	GATE(NAMES(CREDO_SYS_X64("landlock_restrict_self")),
-	     CREDO_GATE_LANDLOCK, false, true),
-	GATE(NAMES(CREDO_SYS_IA32("landlock_restrict_self")),
-	     CREDO_GATE_LANDLOCK, true, true),
+	SYSCALL_GATE(credo_all_syscalls, CREDO_GATE_ALL, false),
+	GATE(NAMES("userns_install"), CREDO_GATE_ALL, false, credo_userns_busy),
+	GATE(NAMES("security_setprocattr"), CREDO_GATE_ALL, false,
+	     credo_setprocattr_busy),
+	GATE(NAMES("security_setselfattr"), CREDO_GATE_ALL, false,
+	     credo_setselfattr_busy),
+	SYSCALL_GATE(NAMES(CREDO_SYS_X64("prctl")), CREDO_GATE_PRCTL, false),
+	SYSCALL_GATE(NAMES(CREDO_SYS_IA32("prctl")), CREDO_GATE_PRCTL, true),
+	SYSCALL_GATE(NAMES(CREDO_SYS_X64("keyctl")), CREDO_GATE_KEYCTL, false),
+	SYSCALL_GATE(NAMES(CREDO_COMPAT_SYS_IA32("keyctl")), CREDO_GATE_KEYCTL,
+		     true),
+	SYSCALL_GATE(NAMES(CREDO_SYS_X64("unshare")), CREDO_GATE_UNSHARE,
+		     false),
+	SYSCALL_GATE(NAMES(CREDO_SYS_IA32("unshare")), CREDO_GATE_UNSHARE,
+		     true),
+	SYSCALL_GATE(NAMES(CREDO_SYS_X64("landlock_restrict_self")),
+		     CREDO_GATE_LANDLOCK, false),
+	SYSCALL_GATE(NAMES(CREDO_SYS_IA32("landlock_restrict_self")),
+		     CREDO_GATE_LANDLOCK, true),
 };
 
 /**

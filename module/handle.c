@@ -31,6 +31,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/ioctl.h>
 #include <linux/module.h>
@@ -43,6 +44,7 @@
 #include "cred_build.h"
 #include "descriptor.h"
 #include "dumpable.h"
+#include "events.h"
 #include "handle.h"
 #include "install.h"
 #include "table.h"
@@ -67,10 +69,14 @@ struct credo_handle {
 	const struct cred *hit_base;
 	const struct cred *hit_cred;
 	spinlock_t lock;		/* hit_seq's writers */
+	u64 id;				/* handle= in records and tracepoints */
 	struct credo_table *table;
 	struct user_namespace *ns;	/* the minter's, referenced */
 	struct credo_desc desc;		/* normalized, in kernel ids */
 };
+
+/* Numbers handles for the audit trail: never reused while the module is loaded. */
+static atomic64_t credo_handle_ids = ATOMIC64_INIT(0);
 
 /* exit_creds() puts creds from RCU callbacks too: softirq context is fine. */
 static void credo_handle_retired_free(struct rcu_head *rcu)
@@ -134,9 +140,11 @@ static void credo_handle_hit_set(struct credo_handle *h,
  * order, then the table, which coalesces with descriptor overrides.
  */
 static const struct cred *credo_handle_build(struct credo_handle *h,
-					     const struct cred *base)
+					     const struct cred *base,
+					     enum credo_lookup *lookup)
 {
 	const struct cred *cred;
+	bool hit;
 	int err;
 
 	if (base->user_ns != h->ns)
@@ -146,9 +154,11 @@ static const struct cred *credo_handle_build(struct credo_handle *h,
 		err = credo_caps_check(base, &h->desc);
 	if (err)
 		return ERR_PTR(err);
-	cred = credo_table_get(h->table, base, &h->desc);
-	if (!IS_ERR(cred))
-		credo_handle_hit_set(h, base, cred);
+	cred = credo_table_lookup(h->table, base, &h->desc, &hit);
+	if (IS_ERR(cred))
+		return cred;
+	*lookup = hit ? CREDO_LOOKUP_HIT : CREDO_LOOKUP_MISS;
+	credo_handle_hit_set(h, base, cred);
 	return cred;
 }
 
@@ -156,20 +166,33 @@ static const struct cred *credo_handle_build(struct credo_handle *h,
 static int credo_handle_assume(struct credo_handle *h)
 {
 	const struct cred *base = current_real_cred();
+	enum credo_lookup lookup = CREDO_LOOKUP_HIT;
+	struct credo_event_ids old;
 	const struct cred *cred;
+	bool ev = credo_event_begin(&old);
 	int err;
 
-	if (READ_ONCE(h->revoked))
-		return -EKEYREVOKED;
+	if (READ_ONCE(h->revoked)) {
+		err = -EKEYREVOKED;
+		lookup = CREDO_LOOKUP_NONE;
+		goto out;
+	}
 	cred = credo_handle_hit_get(h, base);
 	if (!cred) {
-		cred = credo_handle_build(h, base);
-		if (IS_ERR(cred))
-			return PTR_ERR(cred);
+		lookup = CREDO_LOOKUP_NONE;
+		cred = credo_handle_build(h, base, &lookup);
+		if (IS_ERR(cred)) {
+			err = PTR_ERR(cred);
+			goto out;
+		}
 	}
 	err = credo_thread_install(cred);
 	if (!err)
 		credo_dumpable_update(base, current_cred());
+out:
+	if (ev)
+		credo_event_override(&old, CREDO_VIA_HANDLE, h->id, &h->desc,
+				     lookup, err);
 	return err;
 }
 
@@ -180,6 +203,7 @@ static int credo_handle_revoke(struct credo_handle *h)
 
 	if (!err)
 		WRITE_ONCE(h->revoked, true);
+	credo_event_handle(CREDO_HANDLE_REVOKE, h->id, &h->desc, err);
 	return err;
 }
 
@@ -233,6 +257,33 @@ static const struct file_operations credo_handle_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * A file and a descriptor for @h, reported before the descriptor is
+ * installed: from then on another thread may close it and free @h.
+ */
+static int credo_handle_file(struct credo_handle *h)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		credo_event_handle(CREDO_HANDLE_MINT, 0, &h->desc, fd);
+		return fd;
+	}
+	file = anon_inode_getfile("[credo-handle]", &credo_handle_fops, h,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		credo_event_handle(CREDO_HANDLE_MINT, 0, &h->desc,
+				   PTR_ERR(file));
+		return PTR_ERR(file);
+	}
+	credo_event_handle(CREDO_HANDLE_MINT, h->id, &h->desc, 0);
+	fd_install(fd, file);
+	return fd;
+}
+
 /**
  * credo_handle_mint - CREDO_IOC_HANDLE
  * @t: the coalescing table the handle's overrides come from
@@ -264,17 +315,18 @@ int credo_handle_mint(struct credo_table *t, const void __user *uarg)
 		err = -ENOMEM;
 		goto out;
 	}
+	h->id = atomic64_inc_return(&credo_handle_ids);
 	h->table = t;
 	h->ns = get_user_ns(base->user_ns);
 	spin_lock_init(&h->lock);
 	seqcount_init(&h->hit_seq);
 	credo_desc_move(&h->desc, &d);
-	err = anon_inode_getfd("[credo-handle]", &credo_handle_fops, h,
-			       O_RDWR | O_CLOEXEC);
+	err = credo_handle_file(h);
 	if (err < 0)
 		credo_handle_free(h);
 	return err;
 out:
+	credo_event_handle(CREDO_HANDLE_MINT, 0, &d, err);
 	credo_desc_release(&d);
 	return err;
 }

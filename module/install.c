@@ -19,6 +19,14 @@
  * cannot change under it; the set's lock is for adding and removing nodes,
  * and removal happens for other tasks, possibly in softirq context (RCU
  * task freeing).
+ *
+ * For the listing of live overrides (overrides.c) the node also names the
+ * installed override (no reference of its own: the thread's ->cred slot
+ * holds one while it is installed, and the node forgets it before that
+ * reference goes, so an RCU reader never sees a freed cred) and the time it
+ * was installed.  A reader holding the set's lock may also look at the node's
+ * task: the exit_creds() hook takes the lock to unhash the node before the
+ * task is freed.
  */
 #include <linux/bug.h>
 #include <linux/cred.h>
@@ -29,10 +37,13 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/jiffies.h>
+#include <linux/timekeeping.h>
 
 #include "cred_build.h"
 #include "descriptor.h"
 #include "dumpable.h"
+#include "events.h"
 #include "install.h"
 #include "stats.h"
 #include "table.h"
@@ -46,6 +57,12 @@ struct credo_thread {
 	 * held on it before the override; revert puts both back in place.
 	 */
 	const struct cred *own;
+	/*
+	 * While overridden: the override installed, and since when, in
+	 * jiffies: one load per switch; the listing turns it into wall time.
+	 */
+	const struct cred __rcu *cred;
+	unsigned long since;
 	struct rcu_head rcu;
 };
 
@@ -83,6 +100,7 @@ static struct credo_thread *credo_thread_add(void)
 /* The thread's override ended: one live override and one module ref less. */
 static void credo_thread_ended(struct credo_thread *th)
 {
+	RCU_INIT_POINTER(th->cred, NULL);
 	th->overridden = false;
 	th->own = NULL;
 	credo_stats_live_dec();
@@ -90,18 +108,35 @@ static void credo_thread_ended(struct credo_thread *th)
 }
 
 /* Back to the thread's own credentials; true if it had a credo override. */
-static bool credo_thread_end(void)
+static bool credo_thread_end(enum credo_revert_why why)
 {
 	struct credo_thread *th = credo_thread_find(current);
+	struct credo_event_ids old;
+	bool ev;
 
 	if (!th || !th->overridden)
 		return false;
-	if (current_cred() != current_real_cred())
+	if (current_cred() != current_real_cred()) {
+		ev = credo_event_begin(&old);
+		/* Forgotten before the override's slot reference goes. */
+		RCU_INIT_POINTER(th->cred, NULL);
 		credo_revert_override(th->own);
-	else
-		put_cred(th->own);	/* a stale node: see credo_thread_install() */
+		/* Reported before the module reference goes. */
+		if (ev)
+			credo_event_revert(&old, why);
+		credo_thread_ended(th);
+		return true;
+	}
+	put_cred(th->own);	/* a stale node: see credo_thread_install() */
 	credo_thread_ended(th);
 	return true;
+}
+
+/* Publishes @new for the listing; before it is installed, while it is ours. */
+static void credo_thread_set(struct credo_thread *th, const struct cred *new)
+{
+	rcu_assign_pointer(th->cred, new);
+	WRITE_ONCE(th->since, jiffies);
 }
 
 /**
@@ -120,6 +155,7 @@ int credo_thread_install(const struct cred *new)
 	if (th && th->overridden) {
 		if (current_cred() != current_real_cred()) {
 			/* Replaced, not stacked: the previous override's slot reference goes. */
+			credo_thread_set(th, new);
 			put_cred(credo_install_override(new));
 			return 0;
 		}
@@ -145,6 +181,7 @@ int credo_thread_install(const struct cred *new)
 	th->overridden = true;
 	__module_get(THIS_MODULE);
 	credo_stats_live_inc();
+	credo_thread_set(th, new);
 	th->own = credo_install_override(new);
 	return 0;
 }
@@ -156,8 +193,19 @@ int credo_thread_install(const struct cred *new)
  */
 int credo_thread_revert(void)
 {
-	credo_thread_end();
+	credo_thread_end(CREDO_REVERT_IOCTL);
 	return 0;
+}
+
+/**
+ * credo_thread_revert_coredump - the calling thread dumps core
+ *
+ * From the core dump hook (an ftrace callback): ends the override, if any,
+ * as credo_thread_revert() does.
+ */
+void credo_thread_revert_coredump(void)
+{
+	credo_thread_end(CREDO_REVERT_COREDUMP);
 }
 
 /**
@@ -178,6 +226,8 @@ void credo_thread_exited(struct task_struct *tsk)
 	hash_del_rcu(&th->node);
 	spin_unlock_irqrestore(&credo_threads_lock, flags);
 	if (th->overridden) {
+		if (rcu_access_pointer(th->cred))
+			credo_event_exit(tsk);
 		/* Before exit_creds() puts both slots; ->real_cred still holds it. */
 		put_cred(th->own);
 		credo_thread_ended(th);
@@ -220,25 +270,73 @@ void credo_threads_exit(void)
 int credo_override_from_user(struct credo_table *t, const void __user *uarg)
 {
 	const struct cred *base = current_real_cred();
+	enum credo_lookup lookup = CREDO_LOOKUP_NONE;
+	struct credo_event_ids old;
 	const struct cred *new;
 	struct credo_desc d;
+	bool hit, ev;
 	int err;
 
 	err = credo_desc_from_user(uarg, base->user_ns, &d);
 	if (err)
 		return err;
+	ev = credo_event_begin(&old);
 	err = credo_cred_permitted(base) ?: credo_groups_permitted(base, &d);
 	if (err)
 		goto out;
-	new = credo_table_get(t, base, &d);
+	new = credo_table_lookup(t, base, &d, &hit);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out;
 	}
+	lookup = hit ? CREDO_LOOKUP_HIT : CREDO_LOOKUP_MISS;
 	err = credo_thread_install(new);
 	if (!err)
 		credo_dumpable_update(base, current_cred());
 out:
+	if (ev)
+		credo_event_override(&old, CREDO_VIA_DESCRIPTOR, 0, &d, lookup,
+				     err);
 	credo_desc_release(&d);
 	return err;
+}
+
+/* A jiffies stamp as CLOCK_REALTIME ns (to a tick). */
+static u64 credo_jiffies_to_real_ns(unsigned long stamp)
+{
+	return ktime_get_real_ns() - jiffies_to_nsecs(jiffies - stamp);
+}
+
+/**
+ * credo_threads_list - every thread credo has overridden right now
+ * @show: called for each, with the set's lock held and in an RCU read-side
+ *	  critical section: it must not sleep
+ * @arg: passed to @show
+ *
+ * The lock is taken per bucket, so a long listing does not hold off task
+ * freeing for long; threads switching meanwhile are seen in either state.
+ */
+void credo_threads_list(void (*show)(const struct credo_override_info *,
+				     void *),
+			void *arg)
+{
+	struct credo_override_info info;
+	struct credo_thread *th;
+	unsigned long flags;
+	unsigned int bkt;
+
+	for (bkt = 0; bkt < HASH_SIZE(credo_threads); bkt++) {
+		spin_lock_irqsave(&credo_threads_lock, flags);
+		rcu_read_lock();
+		hlist_for_each_entry_rcu(th, &credo_threads[bkt], node) {
+			info.cred = rcu_dereference(th->cred);
+			if (!info.cred)
+				continue;
+			info.task = th->task;
+			info.since = credo_jiffies_to_real_ns(READ_ONCE(th->since));
+			show(&info, arg);
+		}
+		rcu_read_unlock();
+		spin_unlock_irqrestore(&credo_threads_lock, flags);
+	}
 }

@@ -2,10 +2,11 @@
 /*
  * credo: per-thread credential switching through /dev/credo.
  *
- * Load order: the table, its shrinker, the safety net, sysfs, and last the
- * device, so no override can be made before everything that keeps it safe
- * is in place.  Unload runs in reverse; it cannot start while an override
- * is live, since each holds a module reference (install.c).
+ * Load order: the table, its shrinker, the safety net, sysfs, the listing
+ * of live overrides (debugfs), and last the device, so no override can be
+ * made before everything that keeps it safe is in place.  Unload runs in
+ * reverse; it cannot start while an override is live, since each holds a
+ * module reference (install.c).
  */
 #include <linux/err.h>
 #include <linux/miscdevice.h>
@@ -15,6 +16,7 @@
 
 #include "device.h"
 #include "install.h"
+#include "overrides.h"
 #include "safety.h"
 #include "stats.h"
 #include "table.h"
@@ -100,12 +102,14 @@ static int __init credo_init(void)
 	err = credo_stats_init(credo_table);
 	if (err)
 		goto err_safety;
+	credo_overrides_init();
 	err = credo_device_init(credo_table);
 	if (err)
 		goto err_stats;
 	return 0;
 
 err_stats:
+	credo_overrides_exit();
 	credo_stats_exit();
 err_safety:
 	credo_safety_exit();
@@ -122,6 +126,7 @@ static void __exit credo_exit(void)
 	struct credo_table *t = credo_table;
 
 	credo_device_exit();
+	credo_overrides_exit();
 	credo_stats_exit();
 	credo_safety_exit();
 	credo_threads_exit();

@@ -50,6 +50,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 
+#include "events.h"
 #include "gates.h"
 #include "hook.h"
 #include "install.h"
@@ -87,10 +88,15 @@ static bool credo_current_overridden(void)
 	       rcu_access_pointer(current->real_cred);
 }
 
-/* Runs in place of commit_creds(), with its arguments. */
+/*
+ * Runs in place of commit_creds(), with its arguments.  Like the other
+ * replacements it returns to the hooked function's caller, which
+ * _RET_IP_ names for the refusal's event.
+ */
 static noinline int credo_commit_refused(struct cred *new)
 {
 	abort_creds(new);
+	credo_event_refused("commit_creds", _RET_IP_);
 	return -EBUSY;
 }
 
@@ -109,6 +115,7 @@ static void notrace credo_commit_fn(struct credo_hook *h, struct pt_regs *regs,
 /* Runs in place of copy_creds(): the new task has taken no reference yet. */
 static noinline int credo_clone_refused(struct task_struct *p, u64 flags)
 {
+	credo_event_refused("copy_creds", _RET_IP_);
 	return -EBUSY;
 }
 
@@ -148,6 +155,7 @@ static void notrace credo_clone_fn(struct credo_hook *h, struct pt_regs *regs,
 /* Runs in place of security_bprm_creds_for_exec(). */
 static noinline int credo_exec_refused(struct linux_binprm *bprm)
 {
+	credo_event_refused("security_bprm_creds_for_exec", _RET_IP_);
 	return -EBUSY;
 }
 
@@ -170,7 +178,7 @@ static void notrace credo_coredump_fn(struct credo_hook *h,
 				      unsigned long caller)
 {
 	if (credo_current_overridden())
-		credo_thread_revert();
+		credo_thread_revert_coredump();
 }
 
 #define NAMES(...)	((const char *const []){ __VA_ARGS__, NULL })

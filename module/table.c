@@ -40,7 +40,9 @@
 
 #include "cred_build.h"
 #include "descriptor.h"
+#include "events.h"
 #include "table.h"
+#include "trace.h"
 
 /* Buckets the bound's hand may pass per insert, to keep an insert O(1). */
 #define CREDO_BOUND_SCAN_BUCKETS	256
@@ -136,14 +138,33 @@ static struct credo_entry *credo_find(struct credo_table *t, u32 hash,
 	return NULL;
 }
 
+/* The credo_table_insert and credo_table_evict tracepoints. */
+static void credo_trace_entry(const struct credo_table *t,
+			      const struct credo_entry *e,
+			      enum credo_table_why why)
+{
+	struct credo_event_ids ids;
+
+	credo_event_ids_of(&ids, e->cred);
+	if (why == CREDO_TABLE_INSERT)
+		trace_credo_table_insert(&ids, atomic_long_read(&t->entries),
+					 why);
+	else
+		trace_credo_table_evict(&ids, atomic_long_read(&t->entries),
+					why);
+}
+
 static void credo_unhash_locked(struct credo_table *t, struct credo_entry *e,
-				struct list_head *reap)
+				struct list_head *reap,
+				enum credo_table_why why)
 {
 	WRITE_ONCE(e->dead, true);
 	hlist_del_rcu(&e->node);
 	list_add(&e->reap, reap);
 	atomic_long_dec(&t->entries);
 	atomic_long_inc(&t->evictions);
+	if (trace_credo_table_evict_enabled())
+		credo_trace_entry(t, e, why);
 }
 
 static void credo_reap(struct list_head *reap)
@@ -186,7 +207,9 @@ static unsigned long credo_evict_locked(struct credo_table *t,
 				WRITE_ONCE(e->idle, true);
 				continue;
 			}
-			credo_unhash_locked(t, e, reap);
+			credo_unhash_locked(t, e, reap, idle_only ?
+					    CREDO_TABLE_IDLE :
+					    CREDO_TABLE_UNUSED);
 			n++;
 		}
 	}
@@ -218,7 +241,7 @@ static void credo_bound_locked(struct credo_table *t, long over,
 				WRITE_ONCE(e->referenced, false);
 				continue;
 			}
-			credo_unhash_locked(t, e, reap);
+			credo_unhash_locked(t, e, reap, CREDO_TABLE_BOUND);
 			if (--over == 0)
 				break;
 		}
@@ -274,7 +297,7 @@ void credo_table_flush(struct credo_table *t)
 	spin_lock(&t->lock);
 	for (i = 0; i < nb; i++)
 		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], node)
-			credo_unhash_locked(t, e, &reap);
+			credo_unhash_locked(t, e, &reap, CREDO_TABLE_FLUSH);
 	spin_unlock(&t->lock);
 	credo_reap(&reap);
 }
@@ -294,19 +317,20 @@ static void credo_entry_touch(struct credo_entry *e)
 }
 
 /**
- * credo_table_get - the shared override for @base and @d
+ * credo_table_lookup - the shared override for @base and @d
  * @t: the table
  * @base: the credentials the override is built from (see cred_build.c)
  * @d: a validated descriptor
+ * @hit: set to whether an existing entry served it (for the events)
  *
  * Permission is the caller's business (credo_cred_permitted()).
  *
  * Return: a cred with one reference for the caller, or an ERR_PTR of
  * credo_cred_build()'s errors.
  */
-const struct cred *credo_table_get(struct credo_table *t,
-				   const struct cred *base,
-				   const struct credo_desc *d)
+const struct cred *credo_table_lookup(struct credo_table *t,
+				      const struct cred *base,
+				      const struct credo_desc *d, bool *hit)
 {
 	u32 hash = credo_key_hash(t, base, d);
 	const struct cred *cred = NULL, *new;
@@ -327,6 +351,7 @@ const struct cred *credo_table_get(struct credo_table *t,
 			credo_entry_touch(e);
 	}
 	rcu_read_unlock();
+	*hit = true;
 	if (cred) {
 		this_cpu_inc(t->lookups->hits);
 		return cred;
@@ -353,6 +378,7 @@ const struct cred *credo_table_get(struct credo_table *t,
 		this_cpu_inc(t->lookups->hits);
 		return cred;
 	}
+	*hit = false;
 	ne->hash = hash;
 	ne->flags = d->flags;
 	ne->base = get_cred(base);
@@ -361,12 +387,32 @@ const struct cred *credo_table_get(struct credo_table *t,
 	cred = get_cred(new);
 	hlist_add_head_rcu(&ne->node, credo_bucket(t, hash));
 	n = atomic_long_inc_return(&t->entries);
+	if (trace_credo_table_insert_enabled())
+		credo_trace_entry(t, ne, CREDO_TABLE_INSERT);
 	if (n > READ_ONCE(t->max_entries))
 		credo_bound_locked(t, n - READ_ONCE(t->max_entries), &reap);
 	spin_unlock(&t->lock);
 	credo_reap(&reap);
 	this_cpu_inc(t->lookups->misses);
 	return cred;
+}
+EXPORT_SYMBOL_GPL(credo_table_lookup);
+
+/**
+ * credo_table_get - credo_table_lookup() for callers that need no hit flag
+ * @t: the table
+ * @base: the credentials the override is built from
+ * @d: a validated descriptor
+ *
+ * Return: as credo_table_lookup().
+ */
+const struct cred *credo_table_get(struct credo_table *t,
+				   const struct cred *base,
+				   const struct credo_desc *d)
+{
+	bool hit;
+
+	return credo_table_lookup(t, base, d, &hit);
 }
 EXPORT_SYMBOL_GPL(credo_table_get);
 

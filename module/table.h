@@ -46,6 +46,9 @@ void credo_table_set_bound(struct credo_table *t, unsigned int max_entries);
 struct credo_table *credo_table_create(unsigned int max_entries,
 				       unsigned int evict_interval_ms);
 void credo_table_destroy(struct credo_table *t);
+const struct cred *credo_table_lookup(struct credo_table *t,
+				      const struct cred *base,
+				      const struct credo_desc *d, bool *hit);
 const struct cred *credo_table_get(struct credo_table *t,
 				   const struct cred *base,
 				   const struct credo_desc *d);

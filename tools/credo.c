@@ -71,6 +71,8 @@ static void usage(FILE *f)
 		"  %s handle-info FD\n"
 		"  %s revoke FD\n"
 		"  %s status\n"
+		"  %s ps [--raw]\n"
+		"  %s audit-rules\n"
 		"  %s whoami\n"
 		"  %s --help | --version\n"
 		"\n"
@@ -88,6 +90,9 @@ static void usage(FILE *f)
 		"  revoke       revoke the handle open at descriptor FD: no one can\n"
 		"               assume it any more\n"
 		"  status       is the module loaded, its counters and parameters\n"
+		"  ps           the threads switched right now: pid, tid, comm, own uid,\n"
+		"               override ids and groups, since when\n"
+		"  audit-rules  auditctl rules that make the kernel record credo's switches\n"
 		"  whoami       this thread's credentials as the kernel reports them\n"
 		"\n"
 		"Options of run and handle:\n"
@@ -103,7 +108,7 @@ static void usage(FILE *f)
 		"125 if credo failed, 126 if COMMAND cannot be executed, 127 if not found;\n"
 		"handle: the same (COMMAND replaces credo).  Other commands: 0 success,\n"
 		"1 failure, 2 usage error, 3 (status) module not loaded.  See credo(8).\n",
-		prog, prog, prog, prog, prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 /* ---- id parsing --------------------------------------------------------- */
@@ -812,6 +817,177 @@ static int cmd_whoami(int argc, char **argv)
 	return 0;
 }
 
+/* ---- ps: the live overrides (issue 15) ------------------------------------ */
+
+#include <time.h>
+#include <linux/credo.h>
+
+static const char *debugfs_root(void)
+{
+	const char *p = secure_getenv("CREDO_DEBUGFS_ROOT");
+
+	return p && *p ? p : "/sys/kernel/debug";
+}
+
+/* Undoes the listing's octal escapes (\ooo) of comm, in place. */
+static void ps_unescape(char *s)
+{
+	char *o = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 4;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = 0;
+}
+
+/* The value of "key=" in a listing line, copied to buf ("" if absent). */
+static const char *ps_field(const char *line, const char *key, char *buf, size_t len)
+{
+	size_t k = strlen(key), n;
+	const char *p = line;
+
+	buf[0] = 0;
+	while (p && *p) {
+		if (!strncmp(p, key, k) && p[k] == '=') {
+			p += k + 1;
+			n = strcspn(p, " \n");
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			break;
+		}
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return buf;
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	char path[PATH_MAX], mod[PATH_MAX], *line = NULL;
+	char pid[16], tid[16], comm[80], own[16], uid[16], gid[16], groups[4096], since[48];
+	size_t cap = 0;
+	struct stat st;
+	int raw = 0, n = 0;
+	FILE *f;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: %s ps [--raw]\n"
+		       "Every thread credo has overridden now: pid, tid, command, its own uid,\n"
+		       "the override's uid, gid and groups, and since when (UTC).  --raw prints\n"
+		       "%s/credo/overrides as it is.  Needs root (debugfs).\n",
+		       prog, debugfs_root());
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--raw"))
+		raw = 1;
+	else if (argc > 1) {
+		fprintf(stderr, "%s ps: unexpected argument '%s'\n", prog, argv[1]);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/credo/overrides", debugfs_root());
+	f = fopen(path, "re");
+	if (!f) {
+		int e = errno;
+
+		snprintf(mod, sizeof(mod), "%s/module/credo", sysfs_root());
+		if (stat(mod, &st)) {
+			fprintf(stderr, "%s: the credo module is not loaded (no %s); "
+				"load it with: modprobe credo\n", prog, mod);
+			return EXIT_NOT_LOADED;
+		}
+		fprintf(stderr, "%s: cannot read %s: %s%s\n", prog, path, strerror(e),
+			e == ENOENT ? " (is debugfs mounted? mount -t debugfs none "
+				      "/sys/kernel/debug)" :
+			e == EACCES ? " (root only)" : "");
+		return 1;
+	}
+	if (!raw)
+		printf("%-7s %-7s %-16s %-7s %-7s %-7s %-20s %s\n", "PID", "TID", "COMMAND",
+		       "OWN", "UID", "GID", "SINCE (UTC)", "GROUPS");
+	while (getline(&line, &cap, f) > 0) {
+		char when[32] = "?";
+		time_t t;
+		struct tm tm;
+
+		if (raw) {
+			fputs(line, stdout);
+			continue;
+		}
+		ps_field(line, "pid", pid, sizeof(pid));
+		ps_field(line, "tid", tid, sizeof(tid));
+		ps_field(line, "comm", comm, sizeof(comm));
+		ps_unescape(comm);
+		ps_field(line, "own_uid", own, sizeof(own));
+		ps_field(line, "uid", uid, sizeof(uid));
+		ps_field(line, "gid", gid, sizeof(gid));
+		ps_field(line, "groups", groups, sizeof(groups));
+		ps_field(line, "since", since, sizeof(since));
+		t = (time_t)strtoll(since, NULL, 10);
+		if (*since && gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("%-7s %-7s %-16s %-7s %-7s %-7s %-20s %s\n", pid, tid, comm, own, uid,
+		       gid, when, *groups ? groups : "-");
+		n++;
+	}
+	free(line);
+	fclose(f);
+	if (!raw && !n)
+		printf("(no live overrides)\n");
+	return 0;
+}
+
+/* ---- audit-rules: the auditctl rules that turn credo's records on ------------ */
+
+static int cmd_audit_rules(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		unsigned long cmd;
+	} ioc[] = {
+		{ "CREDO_IOC_OVERRIDE", CREDO_IOC_OVERRIDE },
+		{ "CREDO_IOC_REVERT", CREDO_IOC_REVERT },
+		{ "CREDO_IOC_HANDLE", CREDO_IOC_HANDLE },
+		{ "CREDO_IOC_ASSUME", CREDO_IOC_ASSUME },
+		{ "CREDO_IOC_REVOKE", CREDO_IOC_REVOKE },
+	};
+	static const char *const arch[] = { "b64", "b32" };
+	unsigned int i, a;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			printf("Usage: %s audit-rules\n"
+			       "Prints audit.rules(7) lines that make the kernel audit credo's\n"
+			       "switches; load them with: %s audit-rules | auditctl -R /dev/stdin\n",
+			       prog, prog);
+			return 0;
+		}
+		fprintf(stderr, "%s audit-rules: unexpected argument '%s'\n", prog, argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("## credo(8): audit the ioctls that switch identities, key \"credo\".\n"
+	       "## Every switch, assume, revert, refusal and handle mint or revoke then\n"
+	       "## adds a KERNEL_OTHER record with op=... to its event:\n"
+	       "##   ausearch -k credo -i; ausearch -m KERNEL_OTHER -i\n"
+	       "## Any syscall rule makes the kernel build the audit context credo's\n"
+	       "## records go into: while one exists, every switch is recorded (the\n"
+	       "## rules below add the ioctl's SYSCALL record).  To keep them out:\n"
+	       "##   -a never,exclude -F msgtype=KERNEL_OTHER\n");
+	for (a = 0; a < sizeof(arch) / sizeof(arch[0]); a++)
+		for (i = 0; i < sizeof(ioc) / sizeof(ioc[0]); i++)
+			printf("-a always,exit -F arch=%s -S ioctl -F a1=0x%lx -F key=credo\n",
+			       arch[a], ioc[i].cmd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -841,6 +1017,10 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "whoami"))
 		return cmd_whoami(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ps"))
+		return cmd_ps(argc - 1, argv + 1);
+	if (!strcmp(cmd, "audit-rules"))
+		return cmd_audit_rules(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\nTry '%s --help'.\n", prog, cmd, prog);
 	return EXIT_USAGE;
 }

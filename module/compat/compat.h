@@ -345,4 +345,14 @@ static inline void credo_set_dumpable(int value)
 #define CREDO_COREDUMP_SYMBOL	"do_coredump"
 #endif
 
+/*
+ * Trace events (trace.h): 6.10 made __assign_str() take the field alone,
+ * its source being the one __string() named; before, it took both.
+ */
+#ifdef COMPAT_ASSIGN_STR_ONE_ARG
+#define credo_assign_str(dst, src)	__assign_str(dst)
+#else
+#define credo_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
 #endif /* _CREDO_COMPAT_H */
