@@ -12,7 +12,7 @@
  * but never a capability, a keyring or an LSM context of the minter.
  *
  * The assume's hit path does what an empty ioctl does plus one pointer
- * comparison and a reference: each handle remembers the override it last
+ * comparison and the install: each handle remembers the override it last
  * built and the base it built it from.  A cred never changes, so for the
  * same base every rule judged at the miss (the namespace, the setgroups
  * rule, the capability subsets) would be judged the same again; a written
@@ -89,22 +89,52 @@ static void credo_handle_retired_free(struct rcu_head *rcu)
 	kfree(r);
 }
 
-/* The remembered override if it was built from @base, with a reference. */
-static const struct cred *credo_handle_hit_get(struct credo_handle *h,
+/* The remembered override if it was built from @base, or NULL; under RCU. */
+static const struct cred *credo_handle_hit_rcu(struct credo_handle *h,
 					       const struct cred *base)
 {
-	const struct cred *cred = NULL, *b, *c;
+	const struct cred *b, *c;
 	unsigned int seq;
 
-	rcu_read_lock();
 	do {
 		seq = read_seqcount_begin(&h->hit_seq);
 		b = READ_ONCE(h->hit_base);
 		c = READ_ONCE(h->hit_cred);
 	} while (read_seqcount_retry(&h->hit_seq, seq));
 	/* A pair read here is put no sooner than a grace period after it is replaced. */
-	if (b == base)
-		cred = get_cred(c);
+	return b == base ? c : NULL;
+}
+
+/*
+ * The hit path: install the remembered override without a reference of
+ * our own, the RCU read-side section keeping it alive for the install.
+ *
+ * Return: as credo_thread_install_borrowed(), or -EAGAIN for a miss.
+ */
+static int credo_handle_assume_hit(struct credo_handle *h,
+				   const struct cred *base)
+{
+	const struct cred *cred;
+	int err = -EAGAIN;
+
+	rcu_read_lock();
+	cred = credo_handle_hit_rcu(h, base);
+	if (cred)
+		err = credo_thread_install_borrowed(cred);
+	rcu_read_unlock();
+	return err;
+}
+
+/* The remembered override if it was built from @base, with a reference. */
+static const struct cred *credo_handle_hit_get(struct credo_handle *h,
+					       const struct cred *base)
+{
+	const struct cred *cred;
+
+	rcu_read_lock();
+	cred = credo_handle_hit_rcu(h, base);
+	if (cred)
+		get_cred(cred);
 	rcu_read_unlock();
 	return cred;
 }
@@ -177,6 +207,10 @@ static int credo_handle_assume(struct credo_handle *h)
 		lookup = CREDO_LOOKUP_NONE;
 		goto out;
 	}
+	err = credo_handle_assume_hit(h, base);
+	if (err != -EAGAIN)
+		goto installed;
+	/* A miss, or the thread's first switch (its node must be allocated). */
 	cred = credo_handle_hit_get(h, base);
 	if (!cred) {
 		lookup = CREDO_LOOKUP_NONE;
@@ -187,6 +221,7 @@ static int credo_handle_assume(struct credo_handle *h)
 		}
 	}
 	err = credo_thread_install(cred);
+installed:
 	if (!err)
 		credo_dumpable_update(base, current_cred());
 out:

@@ -139,19 +139,16 @@ static void credo_thread_set(struct credo_thread *th, const struct cred *new)
 	WRITE_ONCE(th->since, jiffies);
 }
 
-/**
- * credo_thread_install - make @new the calling thread's override
- * @new: the override; the caller's reference is consumed in every case
+/*
+ * Install @new over the calling thread, whose node is @th (NULL if it has
+ * none yet).  @new is borrowed: the slot takes a reference of its own.
+ * Sleeps never, so it may run in an RCU read-side critical section.
  *
- * A previous override is replaced, not stacked.
- *
- * Return: 0; -ENOMEM; -EBUSY if the thread runs with an override credo did
- * not make (nothing in the kernel leaves one at syscall level).
+ * Return: 0; -EAGAIN if a node must be added first; -EBUSY.
  */
-int credo_thread_install(const struct cred *new)
+static int credo_thread_install_node(struct credo_thread *th,
+				     const struct cred *new)
 {
-	struct credo_thread *th = credo_thread_find(current);
-
 	if (th && th->overridden) {
 		if (current_cred() != current_real_cred()) {
 			/* Replaced, not stacked: the previous override's slot reference goes. */
@@ -167,23 +164,54 @@ int credo_thread_install(const struct cred *new)
 		put_cred(th->own);
 		credo_thread_ended(th);
 	}
-	if (current_cred() != current_real_cred()) {
-		put_cred(new);
+	if (current_cred() != current_real_cred())
 		return -EBUSY;
-	}
-	if (!th) {
-		th = credo_thread_add();
-		if (!th) {
-			put_cred(new);
-			return -ENOMEM;
-		}
-	}
+	if (!th)
+		return -EAGAIN;
 	th->overridden = true;
 	__module_get(THIS_MODULE);
 	credo_stats_live_inc();
 	credo_thread_set(th, new);
 	th->own = credo_install_override(new);
 	return 0;
+}
+
+/**
+ * credo_thread_install - make @new the calling thread's override
+ * @new: the override; the caller's reference is consumed in every case
+ *
+ * A previous override is replaced, not stacked.
+ *
+ * Return: 0; -ENOMEM; -EBUSY if the thread runs with an override credo did
+ * not make (nothing in the kernel leaves one at syscall level).
+ */
+int credo_thread_install(const struct cred *new)
+{
+	struct credo_thread *th = credo_thread_find(current);
+	int err = credo_thread_install_node(th, new);
+
+	if (err == -EAGAIN) {
+		th = credo_thread_add();
+		err = th ? credo_thread_install_node(th, new) : -ENOMEM;
+	}
+	put_cred(new);
+	return err;
+}
+
+/**
+ * credo_thread_install_borrowed - credo_thread_install() without a reference
+ * @new: the override, kept alive by the caller for the call (for example by
+ *	 an RCU read-side critical section it is in); no reference is consumed
+ *
+ * For the hit path of an assume, which then needs no reference of its own
+ * on @new.  Never sleeps.
+ *
+ * Return: as credo_thread_install(), or -EAGAIN for a thread that never
+ * used credo (call credo_thread_install() then).
+ */
+int credo_thread_install_borrowed(const struct cred *new)
+{
+	return credo_thread_install_node(credo_thread_find(current), new);
 }
 
 /**

@@ -20,6 +20,7 @@ struct credo_override_info {
 
 int credo_override_from_user(struct credo_table *t, const void __user *uarg);
 int credo_thread_install(const struct cred *new);
+int credo_thread_install_borrowed(const struct cred *new);
 int credo_thread_revert(void);
 void credo_thread_revert_coredump(void);
 void credo_thread_exited(struct task_struct *tsk);

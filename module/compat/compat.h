@@ -54,19 +54,23 @@
  * Both wrappers go through override_creds()/revert_creds() so the
  * CONFIG_DEBUG_CREDENTIALS subscriber counts of old kernels stay right.
  *
- * credo_install_override() hands the previous ->cred back with its slot's
- * reference, and credo_revert_override() takes that reference back: the
+ * credo_install_override() takes a reference for the slot (so a caller that
+ * only borrows @new under RCU need not take and drop one of its own) and
+ * hands the previous ->cred back with its slot's reference, and
+ * credo_revert_override() takes that reference back: the
  * thread's own cred, which every thread of a server shares, is not
  * referenced and released on every switch.
  */
 #ifdef COMPAT_REVERT_CREDS_RETURNS_OVERRIDE
 /*
- * Makes @new ->cred, consuming the caller's reference on it.  Returns the
- * previous ->cred with the reference its slot held, now the caller's.
+ * Makes @new ->cred with a reference of its own for the slot; the caller's
+ * reference, if it holds one, stays the caller's (a borrowed @new, kept
+ * alive by RCU, needs none).  Returns the previous ->cred with the
+ * reference its slot held, now the caller's.
  */
 static inline const struct cred *credo_install_override(const struct cred *new)
 {
-	return override_creds(new);
+	return override_creds(get_cred(new));
 }
 
 /*
@@ -92,12 +96,10 @@ static inline void credo_scoped_revert(const struct cred *old)
 	revert_creds(old);
 }
 #else
+/* override_creds() takes the slot's reference itself. */
 static inline const struct cred *credo_install_override(const struct cred *new)
 {
-	const struct cred *old = override_creds(new);
-
-	put_cred(new);
-	return old;
+	return override_creds(new);
 }
 
 static inline void credo_revert_override(const struct cred *old)

@@ -20,10 +20,9 @@ static void credo_override_refs(struct kunit *test)
 	KUNIT_ASSERT_PTR_EQ(test, current_cred(), real);
 
 	/*
-	 * The slot takes over one of our two references on a; the thread's own
-	 * cred comes back with the reference its slot held, so its count stays.
+	 * The slot takes a reference of its own on a; the thread's own cred
+	 * comes back with the reference its slot held, so its count stays.
 	 */
-	get_cred(a);
 	own = credo_install_override(a);
 	KUNIT_EXPECT_PTR_EQ(test, own, real);
 	KUNIT_EXPECT_PTR_EQ(test, current_cred(), (const struct cred *)a);
@@ -31,8 +30,7 @@ static void credo_override_refs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(a));
 	KUNIT_EXPECT_EQ(test, real_usage, credo_cred_usage(real));
 
-	/* Replacing: b's reference moves in, a comes back with its slot's. */
-	get_cred(b);
+	/* Replacing: b gains the slot's reference, a comes back with its slot's. */
 	prev = credo_install_override(b);
 	KUNIT_EXPECT_PTR_EQ(test, prev, (const struct cred *)a);
 	KUNIT_EXPECT_PTR_EQ(test, current_cred(), (const struct cred *)b);
@@ -42,7 +40,6 @@ static void credo_override_refs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 2L, credo_cred_usage(b));
 
 	/* Reinstalling the same cred changes no count once the old one is put. */
-	get_cred(b);
 	prev = credo_install_override(b);
 	KUNIT_EXPECT_PTR_EQ(test, prev, (const struct cred *)b);
 	put_cred(prev);
