@@ -139,6 +139,19 @@ static int get_cred(int fd, unsigned long cmd, struct credo_cred *c,
 	return ioctl(fd, cmd, c) < 0 ? -errno : 0;
 }
 
+/* The eight ids and the group count of c into a credo_state or credo_handle_info. */
+#define CREDO_COPY_IDS(dst, c) do {					\
+	(dst)->uid = (c)->uid;						\
+	(dst)->euid = (c)->euid;					\
+	(dst)->suid = (c)->suid;					\
+	(dst)->fsuid = (c)->fsuid;					\
+	(dst)->gid = (c)->gid;						\
+	(dst)->egid = (c)->egid;					\
+	(dst)->sgid = (c)->sgid;					\
+	(dst)->fsgid = (c)->fsgid;					\
+	(dst)->ngroups = (c)->ngroups;					\
+} while (0)
+
 static int get_state(int fd, struct credo_state *st, gid_t *groups,
 		     size_t maxgroups)
 {
@@ -151,15 +164,7 @@ static int get_state(int fd, struct credo_state *st, gid_t *groups,
 	if (r)
 		return r;
 	memset(st, 0, sizeof(*st));
-	st->uid = c.uid;
-	st->euid = c.euid;
-	st->suid = c.suid;
-	st->fsuid = c.fsuid;
-	st->gid = c.gid;
-	st->egid = c.egid;
-	st->sgid = c.sgid;
-	st->fsgid = c.fsgid;
-	st->ngroups = c.ngroups;
+	CREDO_COPY_IDS(st, &c);
 	st->overridden = !!(c.flags & CREDO_CRED_OVERRIDDEN);
 	if (c.flags & CREDO_CRED_CAPS) {
 		st->cap_effective = c.cap_effective;
@@ -494,15 +499,7 @@ int credo_handle_get(int handle, struct credo_handle_info *info, gid_t *groups,
 	if (r)
 		return r;
 	memset(info, 0, sizeof(*info));
-	info->uid = c.uid;
-	info->euid = c.euid;
-	info->suid = c.suid;
-	info->fsuid = c.fsuid;
-	info->gid = c.gid;
-	info->egid = c.egid;
-	info->sgid = c.sgid;
-	info->fsgid = c.fsgid;
-	info->ngroups = c.ngroups;
+	CREDO_COPY_IDS(info, &c);
 	if (c.flags & CREDO_CRED_CAPS) {
 		info->has_caps = 1;
 		info->cap_effective = c.cap_effective;
