@@ -1633,7 +1633,66 @@ static void bench_lookup(void)
 	printf("table entries %lu\n", sysfs_num("entries"));
 }
 
-static char phases[256] = "memory requests scaling pairs handles nocredo";
+/* ---- the hit pairs with credo's tracepoints off and on (issue 15) ------------------ */
+
+/*
+ * The descriptor hit pair and the handle pair, in rounds that alternate the credo
+ * tracepoints off and on (events/credo/enable), so a busy host slows both states alike.
+ * "On" records every event into the ring buffer, the cost a perf or bpftrace user pays;
+ * "off" is what every other user pays for the tracepoints existing: the static branches.
+ */
+static void bench_tracepoint(void)
+{
+	static const char *const names[2] = { "credo-hit", "handle-pair" };
+	const char *dir = tracing_dir();
+	double v[2][2][REPS], med[2][2];
+	struct pair_job jobs[2];
+	unsigned int m, on, r;
+	int hfds[10];
+
+	if (!dir || trace_write(dir, "events/credo/enable", "0")) {
+		printf("\ntracepoint: no tracefs with credo's events, phase skipped\n");
+		return;
+	}
+	for (m = 0; m < 10; m++) {
+		hfds[m] = handle_mint(UID_HIT + m, UID_HIT + m, groups, 0);
+		handle_check(hfds[m], UID_HIT + m);
+	}
+	jobs[0] = (struct pair_job){ .m = M_HIT, .ng = 0, .idents = 10 };
+	jobs[1] = (struct pair_job){ .m = M_HPAIR, .ng = 0, .idents = 10, .hfds = hfds };
+	for (m = 0; m < 2; m++)
+		calibrate(&jobs[m]);
+	trace_write(dir, "tracing_on", "1");
+	for (r = 0; r < REPS; r++) {
+		for (on = 0; on < 2; on++) {
+			if (trace_write(dir, "events/credo/enable", on ? "1" : "0"))
+				die("tracepoint: cannot switch events/credo/enable");
+			run_pairs_round(jobs, 2);
+			for (m = 0; m < 2; m++)
+				v[on][m][r] = (double)jobs[m].ns / jobs[m].n;
+		}
+	}
+	trace_write(dir, "events/credo/enable", "0");
+	trace_write(dir, "trace", "");
+	printf("\n== hit pairs with credo's tracepoints off and on, ns per pair, median of %d ==\n",
+	       REPS);
+	printf("csv:tracepoint:way,off_ns,on_ns,min_off_ns,min_on_ns,on_per_off\n");
+	for (m = 0; m < 2; m++) {
+		for (on = 0; on < 2; on++) {
+			med[on][m] = median(v[on][m], REPS);
+			print_runs(on ? "tracepoint-on" : "tracepoint-off", names[m], v[on][m], REPS);
+		}
+		printf("%-12s off %8.0f  on %8.0f  on/off %.2fx\n", names[m], med[0][m], med[1][m],
+		       med[1][m] / med[0][m]);
+		printf("csv:tracepoint:%s,%.0f,%.0f,%.0f,%.0f,%.3f\n", names[m], med[0][m], med[1][m],
+		       v[0][m][0], v[1][m][0], med[1][m] / med[0][m]);
+	}
+	for (m = 0; m < 10; m++)
+		close(hfds[m]);
+	fflush(stdout);
+}
+
+static char phases[256] = "memory requests scaling pairs handles tracepoint nocredo";
 
 static int phase(const char *name)
 {
@@ -1705,6 +1764,8 @@ int main(int argc, char **argv)
 		bench_dispatch();
 	if (phase("handles"))
 		bench_handles();
+	if (phase("tracepoint"))
+		bench_tracepoint();
 	if (phase("profile"))
 		bench_profile();
 	printf("\ncredo-bench: table: entries %lu hits %lu misses %lu evictions %lu\n",

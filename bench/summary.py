@@ -189,6 +189,19 @@ if prof:
                ", ".join("%s %s%s" % (r["what"], r["calls"], " (an interrupt included)" if r["irq"] == "1" else "")
                          for r in prof) + ".\n")
 
+tp = rows("tracepoint")
+if tp:
+    out.append("### Hit pairs with credo's tracepoints off and on (issue 15)\n")
+    out.append("| way | off, ns | on, ns | on / off | best runs off / on, ns |")
+    out.append("|---|---:|---:|---:|---|")
+    for r in tp:
+        out.append("| %s | %s | %s | %s | %s / %s |" % (r["way"], r["off_ns"], r["on_ns"],
+                                                     f2(float(r["on_per_off"])), r["min_off_ns"],
+                                                     r["min_on_ns"]))
+    out.append("")
+    out.append("Off is what everybody pays for the tracepoints' existence (static branches); the "
+               "descriptor hit pair with them off is in the dispatch table above as credo-hit.\n")
+
 # ---- the targets of issue 14 (brief sections 6 and 7), from this run ----
 targets = []
 

@@ -3,7 +3,7 @@
 # bench/credo-bench there, and turn its output into CSV files, a Markdown summary and PNG plots.
 #   Output: $CREDO_BENCH_BUILD (default build/bench)/results/{report.txt,*.csv,summary.md,*.png}
 #   CREDO_BENCH_DOCS=1 also copies the PNGs into docs/ (the ones docs/performance.md shows).
-#   CREDO_BENCH_PHASES="profile" (or any of memory requests scaling pairs dispatch handles nocredo profile)
+#   CREDO_BENCH_PHASES="profile" (or any of memory requests scaling pairs dispatch handles tracepoint nocredo profile)
 #   runs only those phases; the plots and summary then cover what was run.
 # Not part of make check. Takes about 5-10 minutes.
 set -euo pipefail
@@ -35,7 +35,7 @@ kver=$(stock_kver)
 rm -rf "$CREDO_BUILD/tests"
 make -s -C "$CREDO_TOP/bench" OUT="$CREDO_BUILD/tests" >"$CREDO_BUILD/bench-build.log" 2>&1 ||
 	{ cat "$CREDO_BUILD/bench-build.log"; die "credo-bench build failed"; }
-# CREDO_BENCH_PHASES picks phases (memory requests scaling pairs dispatch handles nocredo, and the opt-in
+# CREDO_BENCH_PHASES picks phases (memory requests scaling pairs dispatch handles tracepoint nocredo, and the opt-in
 # profile); the guest program reads them from /tests/credo-bench.args.
 [ -z "${CREDO_BENCH_PHASES:-}" ] || echo "$CREDO_BENCH_PHASES" >"$CREDO_BUILD/tests/credo-bench.args"
 say "bench: built $CREDO_BUILD/tests/credo-bench${CREDO_BENCH_PHASES:+ (phases: $CREDO_BENCH_PHASES)}"
