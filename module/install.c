@@ -69,14 +69,23 @@ struct credo_thread {
 static DEFINE_HASHTABLE(credo_threads, 10);
 static DEFINE_SPINLOCK(credo_threads_lock);
 
+/* In an RCU read-side critical section; see credo_thread_find(). */
+static struct credo_thread *credo_thread_find_rcu(struct task_struct *tsk)
+{
+	struct credo_thread *th;
+
+	hash_for_each_possible_rcu(credo_threads, th, node, (unsigned long)tsk)
+		if (th->task == tsk)
+			break;
+	return th;
+}
+
 static struct credo_thread *credo_thread_find(struct task_struct *tsk)
 {
 	struct credo_thread *th;
 
 	rcu_read_lock();
-	hash_for_each_possible_rcu(credo_threads, th, node, (unsigned long)tsk)
-		if (th->task == tsk)
-			break;
+	th = credo_thread_find_rcu(tsk);
 	rcu_read_unlock();
 	/* @tsk is current, or being freed: nobody else removes its node. */
 	return th;
@@ -204,14 +213,14 @@ int credo_thread_install(const struct cred *new)
  *	 an RCU read-side critical section it is in); no reference is consumed
  *
  * For the hit path of an assume, which then needs no reference of its own
- * on @new.  Never sleeps.
+ * on @new.  Never sleeps; must be called under rcu_read_lock().
  *
  * Return: as credo_thread_install(), or -EAGAIN for a thread that never
  * used credo (call credo_thread_install() then).
  */
 int credo_thread_install_borrowed(const struct cred *new)
 {
-	return credo_thread_install_node(credo_thread_find(current), new);
+	return credo_thread_install_node(credo_thread_find_rcu(current), new);
 }
 
 /**
