@@ -10,21 +10,29 @@
  * must be no credo record; with an exit rule on ioctl (arch b64) exactly the
  * five records its calls make, with their fields, each in its syscall's
  * event (a SYSCALL record of the same serial), the refused setuid's too,
- * which no rule selects; with the rule deleted none again.  A
- * configuration change of our own is the barrier: kauditd delivers records
- * in order, so once it arrives every earlier record has.
+ * which no rule selects; with the rule deleted none again.  Another child
+ * does the same with a handle: mint, assume, revert through it, revoke, an
+ * assume refused (EKEYREVOKED) and a revoke refused (EPERM): six records,
+ * each with the handle's id.  A configuration change of our own is the
+ * barrier: kauditd delivers records in order, so once it arrives every
+ * earlier record has.
  *
  * tracepoints: enabled in a tracefs instance of our own, read back from its
- * trace file: override, refused, revert, table insert and evict.
+ * trace file: override, refused, revert, table insert and evict; for a
+ * handle, credo_handle (mint, revoke, a refused revoke) and credo_assume (a
+ * table miss, a hit of the handle's remembered pair, EKEYREVOKED), all with
+ * the same id.
  *
  * listing: /sys/kernel/debug/credo/overrides names exactly the threads
- * overridden, with their ids, groups and time, and none after revert.
+ * overridden, with their ids, groups and time, and none after revert; a
+ * thread that assumed a handle is listed as one that overrode.
  *
  * Everything needs root; as another user each test SKIPs.
  */
 #include "credo_test.h"
 #include "credo_harness.h"
 #include <poll.h>
+#include <stdarg.h>
 #include <semaphore.h>
 #include <time.h>
 #include <sys/mount.h>
@@ -314,13 +322,51 @@ static int audited_child(void)
 	return 0;
 }
 
-static pid_t run_audited_child(struct __test_metadata *_metadata)
+/*
+ * The audited child of handles: mints a handle (65534, gid 65533, two
+ * groups), assumes it, reverts through it, revokes it, fails an assume of the
+ * revoked handle (EKEYREVOKED), drops CAP_SETUID and fails a second revoke
+ * (EPERM).
+ */
+static int audited_handle_child(void)
+{
+	__u32 g[] = { 5, 6 };
+	struct caps3 caps = { 0 };
+	struct credo_cred c;
+	int fd = credo_open(), h;
+
+	if (fd < 0)
+		return 20;
+	credo_cred_init(&c, OBS_UID, OBS_UID2, g, 2);
+	h = ioctl(fd, CREDO_IOC_HANDLE, &c);
+	if (h < 0)
+		return 21;
+	if (credo_ioctl(h, CREDO_IOC_ASSUME, NULL))
+		return 22;
+	if (credo_revert(h))
+		return 23;
+	if (credo_ioctl(h, CREDO_IOC_REVOKE, NULL))
+		return 24;
+	if (credo_ioctl(h, CREDO_IOC_ASSUME, NULL) != -EKEYREVOKED)
+		return 25;
+	if (raw_capget(0, &caps))
+		return 26;
+	caps.eff &= ~CAPB(CAP_SETUID);
+	if (raw_capset(&caps))
+		return 27;
+	if (credo_ioctl(h, CREDO_IOC_REVOKE, NULL) != -EPERM)
+		return 28;
+	return 0;
+}
+
+static pid_t run_audited_child(struct __test_metadata *_metadata,
+			       int (*child)(void))
 {
 	pid_t pid = fork();
 	int status;
 
 	if (!pid)
-		_exit(audited_child());
+		_exit(child());
 	EXPECT_LT(0, pid);
 	EXPECT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -422,14 +468,14 @@ TEST_F(audit, records_only_with_a_rule)
 	REQUIRE_ROOT();
 
 	/* No rule: the child's syscalls run with a dummy context. */
-	none1 = run_audited_child(_metadata);
+	none1 = run_audited_child(_metadata, audited_child);
 	audit_barrier(_metadata, self->a);
 	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
 
 	r = nl_call(self->a, AUDIT_ADD_RULE, self->rule, self->rule_len, NULL);
 	ASSERT_EQ(0, r) TH_LOG("AUDIT_ADD_RULE: %s", strerror(-r));
 	self->rule_added = true;
-	with = run_audited_child(_metadata);
+	with = run_audited_child(_metadata, audited_child);
 	audit_barrier(_metadata, self->a);
 	n = credo_records(self->a, with, idx, 16);
 	ASSERT_EQ(5, n) {
@@ -510,7 +556,127 @@ TEST_F(audit, records_only_with_a_rule)
 	r = nl_call(self->a, AUDIT_DEL_RULE, self->rule, self->rule_len, NULL);
 	ASSERT_EQ(0, r) TH_LOG("AUDIT_DEL_RULE: %s", strerror(-r));
 	self->rule_added = false;
-	none2 = run_audited_child(_metadata);
+	none2 = run_audited_child(_metadata, audited_child);
+	audit_barrier(_metadata, self->a);
+	EXPECT_EQ(0, credo_records(self->a, none2, idx, 16));
+	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
+}
+
+/* Handles: mint, assume, revert, revoke and two refusals, only with the rule. */
+TEST_F(audit, handle_records)
+{
+	int idx[16], n, i, r;
+	pid_t none1, with, none2;
+	char v[64], id[32];
+
+	REQUIRE_ROOT();
+
+	none1 = run_audited_child(_metadata, audited_handle_child);
+	audit_barrier(_metadata, self->a);
+	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
+
+	r = nl_call(self->a, AUDIT_ADD_RULE, self->rule, self->rule_len, NULL);
+	ASSERT_EQ(0, r) TH_LOG("AUDIT_ADD_RULE: %s", strerror(-r));
+	self->rule_added = true;
+	with = run_audited_child(_metadata, audited_handle_child);
+	audit_barrier(_metadata, self->a);
+	n = credo_records(self->a, with, idx, 16);
+	ASSERT_EQ(6, n) {
+		for (i = 0; i < self->a->n; i++)
+			if (self->a->rec[i].type == AUDIT_KERNEL_OTHER)
+				TH_LOG("record: %s", self->a->rec[i].text);
+	}
+	for (i = 0; i < n; i++)
+		TH_LOG("credo record %d: %s", i, self->a->rec[idx[i]].text);
+
+#define REC(k) (self->a->rec[idx[k]].text)
+	/* 1: the mint: old is the minter's own, new the handle's identity. */
+	EXPECT_TRUE(rec_is(REC(0), "op", "mint"));
+	ASSERT_NE(NULL, rec_field(REC(0), "handle", id, sizeof(id)));
+	EXPECT_STRNE("0", id);
+	EXPECT_EQ(NULL, rec_field(REC(0), "lookup", v, sizeof(v)));
+	EXPECT_TRUE(rec_is_u(REC(0), "old_uid", 0));
+	EXPECT_TRUE(rec_is_u(REC(0), "old_euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(0), "old_fsgid", 0));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_uid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_euid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_suid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_fsuid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_gid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_egid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_sgid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_fsgid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(0), "new_ngroups", 2));
+	EXPECT_TRUE(rec_is_u(REC(0), "euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(0), "ppid", (unsigned long)getpid()));
+	EXPECT_TRUE(rec_is_u(REC(0), "err", 0));
+	EXPECT_TRUE(rec_is_u(REC(0), "res", 1));
+	/* 2: the assume, with the handle's id. */
+	EXPECT_TRUE(rec_is(REC(1), "op", "assume"));
+	EXPECT_TRUE(rec_is(REC(1), "handle", id));
+	EXPECT_TRUE(rec_field(REC(1), "lookup", v, sizeof(v)) &&
+		    (!strcmp(v, "hit") || !strcmp(v, "miss")));
+	EXPECT_TRUE(rec_is_u(REC(1), "old_uid", 0));
+	EXPECT_TRUE(rec_is_u(REC(1), "old_euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(1), "new_uid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(1), "new_fsuid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(1), "new_gid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(1), "new_fsgid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(1), "new_ngroups", 2));
+	EXPECT_TRUE(rec_is_u(REC(1), "euid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(1), "egid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(1), "err", 0));
+	EXPECT_TRUE(rec_is_u(REC(1), "res", 1));
+	/* 3: the revert through the handle: a revert of the thread (handle=0). */
+	EXPECT_TRUE(rec_is(REC(2), "op", "revert"));
+	EXPECT_TRUE(rec_is(REC(2), "why", "revert"));
+	EXPECT_TRUE(rec_is_u(REC(2), "handle", 0));
+	EXPECT_TRUE(rec_is_u(REC(2), "old_euid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(2), "old_egid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(2), "old_ngroups", 2));
+	EXPECT_TRUE(rec_is_u(REC(2), "new_euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(2), "new_egid", 0));
+	EXPECT_TRUE(rec_is_u(REC(2), "euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(2), "res", 1));
+	/* 4: the revoke, judged on the own credentials. */
+	EXPECT_TRUE(rec_is(REC(3), "op", "revoke"));
+	EXPECT_TRUE(rec_is(REC(3), "handle", id));
+	EXPECT_TRUE(rec_is_u(REC(3), "old_uid", 0));
+	EXPECT_TRUE(rec_is_u(REC(3), "new_uid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(3), "new_gid", OBS_UID2));
+	EXPECT_TRUE(rec_is_u(REC(3), "new_ngroups", 2));
+	EXPECT_TRUE(rec_is_u(REC(3), "err", 0));
+	EXPECT_TRUE(rec_is_u(REC(3), "res", 1));
+	/* 5: the assume of the revoked handle, refused before the table. */
+	EXPECT_TRUE(rec_is(REC(4), "op", "assume"));
+	EXPECT_TRUE(rec_is(REC(4), "handle", id));
+	EXPECT_TRUE(rec_is(REC(4), "lookup", "none"));
+	EXPECT_TRUE(rec_is_u(REC(4), "old_euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(4), "new_uid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(4), "euid", 0));
+	EXPECT_TRUE(rec_is_u(REC(4), "err", EKEYREVOKED));
+	EXPECT_TRUE(rec_is_u(REC(4), "res", 0));
+	/* 6: the revoke without CAP_SETUID. */
+	EXPECT_TRUE(rec_is(REC(5), "op", "revoke"));
+	EXPECT_TRUE(rec_is(REC(5), "handle", id));
+	EXPECT_TRUE(rec_is_u(REC(5), "old_uid", 0));
+	EXPECT_TRUE(rec_is_u(REC(5), "new_uid", OBS_UID));
+	EXPECT_TRUE(rec_is_u(REC(5), "err", EPERM));
+	EXPECT_TRUE(rec_is_u(REC(5), "res", 0));
+	for (i = 0; i < n; i++) {
+		unsigned long serial = rec_serial(REC(i));
+
+		EXPECT_NE(0ul, serial);
+		EXPECT_TRUE(has_syscall_record(self->a, serial, __NR_ioctl)) {
+			TH_LOG("no SYSCALL record of serial %lu", serial);
+		}
+	}
+#undef REC
+
+	r = nl_call(self->a, AUDIT_DEL_RULE, self->rule, self->rule_len, NULL);
+	ASSERT_EQ(0, r) TH_LOG("AUDIT_DEL_RULE: %s", strerror(-r));
+	self->rule_added = false;
+	none2 = run_audited_child(_metadata, audited_handle_child);
 	audit_barrier(_metadata, self->a);
 	EXPECT_EQ(0, credo_records(self->a, none2, idx, 16));
 	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
@@ -721,6 +887,211 @@ TEST(tracepoints)
 	rmdir(inst);
 }
 
+/* Splits @words ("k=v k=v ...", modified) into @want, NULL-terminated. */
+static void trace_words(char *words, const char **want, int max)
+{
+	char *save = NULL, *w;
+	int n = 0;
+
+	for (w = strtok_r(words, " ", &save); w && n < max - 1;
+	     w = strtok_r(NULL, " ", &save))
+		want[n++] = w;
+	want[n] = NULL;
+}
+
+/*
+ * Lines of @trace with event @ev and every "k=v" of the printf-formatted
+ * word list; the first into @line (if any).
+ */
+static int __attribute__((format(printf, 5, 6)))
+trace_find(const char *trace, const char *ev, char *line, size_t len,
+	   const char *fmt, ...)
+{
+	char words[1024], one[1024];
+	const char *want[32], *p = trace;
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(words, sizeof(words), fmt, ap);
+	va_end(ap);
+	trace_words(words, want, 32);
+	line[0] = 0;
+	while (p && *p) {
+		const char *e = strchr(p, '\n');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		char *dup = strndup(p, l);
+
+		if (dup && trace_line(dup, ev, want, one, sizeof(one))) {
+			if (!n++)
+				snprintf(line, len, "%s", one);
+		}
+		free(dup);
+		p = e ? e + 1 : NULL;
+	}
+	return n;
+}
+
+/* The number after " handle=" in @line, 0 if none. */
+static unsigned long long trace_handle_id(const char *line)
+{
+	const char *p = strstr(line, " handle=");
+
+	return p ? strtoull(p + 8, NULL, 10) : 0;
+}
+
+struct h_traced {
+	int h;
+	pid_t tid;
+	int err[3];
+	long hits[3], misses[3];
+};
+
+/*
+ * Assumes the handle twice and reverts through it; the table's counters
+ * around each assume (read while overridden: they are world-readable).
+ */
+static void *h_traced_thread(void *arg)
+{
+	struct h_traced *t = arg;
+
+	t->tid = raw_gettid();
+	t->hits[0] = counter("hits");
+	t->misses[0] = counter("misses");
+	/* The first assume from this base asks the table: a miss (a new identity). */
+	t->err[0] = credo_ioctl(t->h, CREDO_IOC_ASSUME, NULL);
+	t->hits[1] = counter("hits");
+	t->misses[1] = counter("misses");
+	/* Again, over that override: the handle's remembered pair, a hit. */
+	t->err[1] = credo_ioctl(t->h, CREDO_IOC_ASSUME, NULL);
+	t->hits[2] = counter("hits");
+	t->misses[2] = counter("misses");
+	t->err[2] = credo_revert(t->h);
+	return NULL;
+}
+
+/* A child without CAP_SETUID revokes: EPERM.  Exit status 0 or the step. */
+static int refused_revoke(int h)
+{
+	struct caps3 caps = { 0 };
+
+	if (raw_capget(0, &caps))
+		return 10;
+	caps.eff &= ~CAPB(CAP_SETUID);
+	if (raw_capset(&caps))
+		return 11;
+	return credo_ioctl(h, CREDO_IOC_REVOKE, NULL) == -EPERM ? 0 : 12;
+}
+
+/*
+ * credo_handle (mint, a refused revoke, the revoke) and credo_assume (a
+ * table miss, a hit of the remembered pair, EKEYREVOKED once revoked).
+ */
+TEST(tracepoints_handles)
+{
+	char inst[256], path[512], line[1024];
+	struct h_traced t = { .h = -1 };
+	const char *root;
+	__u32 uid, gid, g[] = { 11, 12 };
+	unsigned long long id = 0;
+	struct credo_cred c;
+	pid_t child;
+	int status, revoked_err, revoke_err;
+	char *trace;
+
+	REQUIRE_ROOT();
+	REQUIRE_CREDO();
+	root = tracefs_root();
+	ASSERT_NE(NULL, root) TH_LOG("no tracefs (CONFIG_TRACING)");
+	snprintf(inst, sizeof(inst), "%s/instances/credo_observe_h%d", root, getpid());
+	ASSERT_EQ(0, mkdir(inst, 0700)) TH_LOG("mkdir %s: %s", inst, strerror(errno));
+	snprintf(path, sizeof(path), "%s/events/credo/enable", inst);
+	ASSERT_EQ(0, write_file(path, "1"));
+
+	/* An identity no other test uses: the first assume is a table miss. */
+	uid = 600000 + (__u32)getpid() % 100000 * 2;
+	gid = uid + 1;
+	credo_cred_init(&c, uid, gid, g, 2);
+	t.h = ioctl(dev_fd, CREDO_IOC_HANDLE, &c);
+	ASSERT_LE(0, t.h) TH_LOG("CREDO_IOC_HANDLE: %s", strerror(errno));
+	child = fork();
+	if (!child)
+		_exit(refused_revoke(t.h));
+	ASSERT_LT(0, child);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("refused revoke: status 0x%x", status);
+	/* Not revoked by that: the thread's assumes succeed. */
+	ASSERT_EQ(0, run_in_thread(h_traced_thread, &t));
+	EXPECT_EQ(0, t.err[0]);
+	EXPECT_EQ(0, t.err[1]);
+	EXPECT_EQ(0, t.err[2]);
+	EXPECT_EQ(t.misses[0] + 1, t.misses[1]);
+	EXPECT_EQ(t.hits[0], t.hits[1]);
+	EXPECT_EQ(t.misses[1], t.misses[2]) TH_LOG("the repeat assume asked the table");
+	EXPECT_EQ(t.hits[1], t.hits[2]) TH_LOG("the repeat assume asked the table");
+	revoke_err = credo_ioctl(t.h, CREDO_IOC_REVOKE, NULL);
+	EXPECT_EQ(0, revoke_err);
+	revoked_err = credo_ioctl(t.h, CREDO_IOC_ASSUME, NULL);
+	EXPECT_EQ(-EKEYREVOKED, revoked_err);
+	close(t.h);
+	EXPECT_EQ(0, write_file(path, "0"));
+
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	trace = slurp(path);
+	ASSERT_NE(NULL, trace);
+/* Each once, with the handle's identity (ngroups 2). */
+#define IDS "new_uid=%u new_euid=%u new_gid=%u new_egid=%u new_fsuid=%u new_fsgid=%u ngroups=2"
+#define IDV uid, uid, gid, gid, uid, gid
+	/* The first assume: from the own ids, a table miss; its handle= is the id. */
+	EXPECT_EQ(1, trace_find(trace, "credo_assume:", line, sizeof(line),
+				"pid=%d tid=%d old_euid=0 old_egid=0 old_fsuid=0 " IDS
+				" lookup=miss err=0", getpid(), t.tid, IDV));
+	id = trace_handle_id(line);
+	EXPECT_NE(0ull, id) TH_LOG("no assume with lookup=miss, or no handle id");
+	/* The repeat: over the first override, served from the remembered pair. */
+	EXPECT_EQ(1, trace_find(trace, "credo_assume:", line, sizeof(line),
+				"pid=%d tid=%d old_euid=%u old_egid=%u old_fsuid=%u " IDS
+				" lookup=hit handle=%llu err=0", getpid(), t.tid, uid,
+				gid, uid, IDV, id));
+	EXPECT_EQ(2, trace_find(trace, "credo_assume:", line, sizeof(line),
+				"tid=%d", t.tid));
+	/* The revert through the handle. */
+	EXPECT_EQ(1, trace_find(trace, "credo_revert:", line, sizeof(line),
+				"tid=%d old_euid=%u old_egid=%u old_fsuid=%u new_euid=0 new_egid=0 new_fsuid=0 why=revert",
+				t.tid, uid, gid, uid));
+	/* The revoked handle, from the main thread: refused before the table. */
+	EXPECT_EQ(1, trace_find(trace, "credo_assume:", line, sizeof(line),
+				"pid=%d tid=%d old_euid=0 " IDS " lookup=none handle=%llu err=%d",
+				getpid(), getpid(), IDV, id, -EKEYREVOKED));
+#undef IDS
+#undef IDV
+	/* The mint (the id the assumes report), the refused revoke, the revoke. */
+#define IDS "uid=%u euid=%u gid=%u egid=%u fsuid=%u ngroups=2"
+#define IDV uid, uid, gid, gid, uid
+	EXPECT_EQ(1, trace_find(trace, "credo_handle:", line, sizeof(line),
+				"pid=%d tid=%d op=mint handle=%llu " IDS " err=0",
+				getpid(), getpid(), id, IDV));
+	EXPECT_EQ(1, trace_find(trace, "credo_handle:", line, sizeof(line),
+				"pid=%d tid=%d op=revoke handle=%llu " IDS " err=%d",
+				child, child, id, IDV, -EPERM));
+	EXPECT_EQ(1, trace_find(trace, "credo_handle:", line, sizeof(line),
+				"pid=%d tid=%d op=revoke handle=%llu " IDS " err=0",
+				getpid(), getpid(), id, IDV));
+	EXPECT_EQ(3, trace_find(trace, "credo_handle:", line, sizeof(line),
+				"handle=%llu", id));
+#undef IDS
+#undef IDV
+	/* The miss built an entry. */
+	EXPECT_EQ(1, trace_find(trace, "credo_table_insert:", line, sizeof(line),
+				"uid=%u euid=%u fsuid=%u gid=%u egid=%u fsgid=%u ngroups=2 why=insert",
+				uid, uid, uid, gid, gid, gid));
+	if (!_metadata->passed)
+		TH_LOG("trace:\n%s", trace);
+	free(trace);
+	rmdir(inst);
+}
+
 /* ---- the listing of live overrides ------------------------------------------ */
 
 #define OBS_LISTING	"/sys/kernel/debug/credo/overrides"
@@ -875,6 +1246,87 @@ TEST(listing)
 		}
 		EXPECT_EQ(0, ps);
 	}
+
+	/* Reverted: gone. */
+	listing = slurp(OBS_LISTING);
+	ASSERT_NE(NULL, listing);
+	EXPECT_EQ(0, listing_ours(listing, lines, 8)) TH_LOG("listing:\n%s", listing);
+	free(listing);
+}
+
+struct listed_h {
+	int h;
+	pid_t tid;
+	int err;
+	sem_t ready, done;
+};
+
+static void *listed_handle_thread(void *arg)
+{
+	struct listed_h *l = arg;
+
+	l->tid = raw_gettid();
+	prctl(PR_SET_NAME, "obs handle");
+	l->err = credo_ioctl(l->h, CREDO_IOC_ASSUME, NULL);
+	sem_post(&l->ready);
+	sem_wait(&l->done);
+	if (!l->err)
+		l->err = credo_revert(l->h);
+	return NULL;
+}
+
+/* A thread that assumed a handle is listed (and by credo ps) as an override is. */
+TEST(listing_handle)
+{
+	char lines[8][512], want[256], ps_out[4096], *listing;
+	__u32 g[] = { 100, 2000 };
+	struct listed_h l = { .h = -1 };
+	struct credo_cred c;
+	pthread_t th;
+	int n, ps;
+
+	REQUIRE_ROOT();
+	REQUIRE_CREDO();
+	if (access(OBS_LISTING, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	ASSERT_EQ(0, access(OBS_LISTING, R_OK)) TH_LOG("%s: %s", OBS_LISTING,
+						      strerror(errno));
+	credo_cred_init(&c, 72000, 73000, g, 2);
+	l.h = ioctl(dev_fd, CREDO_IOC_HANDLE, &c);
+	ASSERT_LE(0, l.h) TH_LOG("CREDO_IOC_HANDLE: %s", strerror(errno));
+	/* A handle alone (nobody assumed it) is no override. */
+	listing = slurp(OBS_LISTING);
+	ASSERT_NE(NULL, listing);
+	EXPECT_EQ(0, listing_ours(listing, lines, 8)) TH_LOG("listing:\n%s", listing);
+	free(listing);
+
+	sem_init(&l.ready, 0, 0);
+	sem_init(&l.done, 0, 0);
+	ASSERT_EQ(0, pthread_create(&th, NULL, listed_handle_thread, &l));
+	sem_wait(&l.ready);
+	listing = slurp(OBS_LISTING);
+	ps = l.err ? -1 : run_ps(ps_out, sizeof(ps_out));
+	sem_post(&l.done);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, l.err);
+	ASSERT_NE(NULL, listing);
+	n = listing_ours(listing, lines, 8);
+	EXPECT_EQ(1, n) TH_LOG("listing:\n%s", listing);
+	if (n == 1) {
+		TH_LOG("%s", lines[0]);
+		snprintf(want, sizeof(want), " tid=%d comm=obs\\040handle own_uid=0 uid=72000 euid=72000 fsuid=72000 gid=73000 egid=73000 fsgid=73000 ngroups=2 groups=100,2000 since=",
+			 l.tid);
+		EXPECT_NE(NULL, strstr(lines[0], want)) TH_LOG("want '%s'", want);
+	}
+	free(listing);
+	if (ps >= 0) {
+		snprintf(want, sizeof(want), "%-7d %-7d obs handle ", getpid(), l.tid);
+		EXPECT_NE(NULL, strstr(ps_out, want)) TH_LOG("credo ps:\n%s", ps_out);
+		EXPECT_NE(NULL, strstr(ps_out, " 72000 ")) TH_LOG("credo ps:\n%s", ps_out);
+		EXPECT_NE(NULL, strstr(ps_out, " 100,2000\n")) TH_LOG("credo ps:\n%s", ps_out);
+		EXPECT_EQ(0, ps);
+	}
+	close(l.h);
 
 	/* Reverted: gone. */
 	listing = slurp(OBS_LISTING);
