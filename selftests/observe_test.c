@@ -458,26 +458,63 @@ static void audit_barrier(struct __test_metadata *_metadata,
 	ASSERT_TRUE(false) TH_LOG("no CONFIG_CHANGE record came back in 5 s");
 }
 
+/* @child run with no rule loaded: its syscalls have a dummy context, so no record. */
+static pid_t audit_child_without_rule(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(audit) *self, int (*child)(void))
+{
+	int idx[16];
+	pid_t pid = run_audited_child(_metadata, child);
+
+	audit_barrier(_metadata, self->a);
+	EXPECT_EQ(0, credo_records(self->a, pid, idx, 16));
+	return pid;
+}
+
+/* The ioctl rule added, @child run: the number of credo records it made, in @idx. */
+static int audit_child_with_rule(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(audit) *self, int (*child)(void),
+				 int *idx, int max)
+{
+	int r = nl_call(self->a, AUDIT_ADD_RULE, self->rule, self->rule_len, NULL);
+	pid_t pid;
+
+	EXPECT_EQ(0, r) TH_LOG("AUDIT_ADD_RULE: %s", strerror(-r));
+	if (r)
+		return -1;
+	self->rule_added = true;
+	pid = run_audited_child(_metadata, child);
+	audit_barrier(_metadata, self->a);
+	return credo_records(self->a, pid, idx, max);
+}
+
+/* The rule deleted: @child makes no record again, nor did the run before the rule. */
+static void audit_child_after_rule(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(audit) *self, int (*child)(void),
+				   pid_t before)
+{
+	int idx[16];
+	int r = nl_call(self->a, AUDIT_DEL_RULE, self->rule, self->rule_len, NULL);
+
+	EXPECT_EQ(0, r) TH_LOG("AUDIT_DEL_RULE: %s", strerror(-r));
+	if (r)
+		return;
+	self->rule_added = false;
+	audit_child_without_rule(_metadata, self, child);
+	EXPECT_EQ(0, credo_records(self->a, before, idx, 16));
+}
+
 /* Records only while a rule makes the syscall's audit context live. */
 TEST_F(audit, records_only_with_a_rule)
 {
-	int idx[16], n, i, r;
-	pid_t none1, with, none2;
+	int idx[16], n, i;
+	pid_t none1;
 	char v[64];
 
 	REQUIRE_ROOT();
 
 	/* No rule: the child's syscalls run with a dummy context. */
-	none1 = run_audited_child(_metadata, audited_child);
-	audit_barrier(_metadata, self->a);
-	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
-
-	r = nl_call(self->a, AUDIT_ADD_RULE, self->rule, self->rule_len, NULL);
-	ASSERT_EQ(0, r) TH_LOG("AUDIT_ADD_RULE: %s", strerror(-r));
-	self->rule_added = true;
-	with = run_audited_child(_metadata, audited_child);
-	audit_barrier(_metadata, self->a);
-	n = credo_records(self->a, with, idx, 16);
+	none1 = audit_child_without_rule(_metadata, self, audited_child);
+	n = audit_child_with_rule(_metadata, self, audited_child, idx, 16);
 	ASSERT_EQ(5, n) {
 		for (i = 0; i < self->a->n; i++)
 			if (self->a->rec[i].type == AUDIT_KERNEL_OTHER)
@@ -553,34 +590,20 @@ TEST_F(audit, records_only_with_a_rule)
 #undef REC
 
 	/* Rule gone: nothing again. */
-	r = nl_call(self->a, AUDIT_DEL_RULE, self->rule, self->rule_len, NULL);
-	ASSERT_EQ(0, r) TH_LOG("AUDIT_DEL_RULE: %s", strerror(-r));
-	self->rule_added = false;
-	none2 = run_audited_child(_metadata, audited_child);
-	audit_barrier(_metadata, self->a);
-	EXPECT_EQ(0, credo_records(self->a, none2, idx, 16));
-	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
+	audit_child_after_rule(_metadata, self, audited_child, none1);
 }
 
 /* Handles: mint, assume, revert, revoke and two refusals, only with the rule. */
 TEST_F(audit, handle_records)
 {
-	int idx[16], n, i, r;
-	pid_t none1, with, none2;
+	int idx[16], n, i;
+	pid_t none1;
 	char v[64], id[32];
 
 	REQUIRE_ROOT();
 
-	none1 = run_audited_child(_metadata, audited_handle_child);
-	audit_barrier(_metadata, self->a);
-	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
-
-	r = nl_call(self->a, AUDIT_ADD_RULE, self->rule, self->rule_len, NULL);
-	ASSERT_EQ(0, r) TH_LOG("AUDIT_ADD_RULE: %s", strerror(-r));
-	self->rule_added = true;
-	with = run_audited_child(_metadata, audited_handle_child);
-	audit_barrier(_metadata, self->a);
-	n = credo_records(self->a, with, idx, 16);
+	none1 = audit_child_without_rule(_metadata, self, audited_handle_child);
+	n = audit_child_with_rule(_metadata, self, audited_handle_child, idx, 16);
 	ASSERT_EQ(6, n) {
 		for (i = 0; i < self->a->n; i++)
 			if (self->a->rec[i].type == AUDIT_KERNEL_OTHER)
@@ -673,13 +696,7 @@ TEST_F(audit, handle_records)
 	}
 #undef REC
 
-	r = nl_call(self->a, AUDIT_DEL_RULE, self->rule, self->rule_len, NULL);
-	ASSERT_EQ(0, r) TH_LOG("AUDIT_DEL_RULE: %s", strerror(-r));
-	self->rule_added = false;
-	none2 = run_audited_child(_metadata, audited_handle_child);
-	audit_barrier(_metadata, self->a);
-	EXPECT_EQ(0, credo_records(self->a, none2, idx, 16));
-	EXPECT_EQ(0, credo_records(self->a, none1, idx, 16));
+	audit_child_after_rule(_metadata, self, audited_handle_child, none1);
 }
 
 /* ---- tracepoints through tracefs ------------------------------------------- */
