@@ -365,3 +365,15 @@ out:
 	credo_desc_release(&d);
 	return err;
 }
+
+/**
+ * credo_handles_exit - at module unload, once no handle is open
+ *
+ * Every open handle holds a module reference, so none is left; but the
+ * pairs that assumes from other bases retired may still wait for their
+ * grace period, and their callback is this module's code.
+ */
+void credo_handles_exit(void)
+{
+	rcu_barrier();
+}

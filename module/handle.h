@@ -8,5 +8,6 @@
 struct credo_table;
 
 int credo_handle_mint(struct credo_table *t, const void __user *uarg);
+void credo_handles_exit(void);
 
 #endif /* _CREDO_HANDLE_H */

@@ -15,6 +15,7 @@
 #include <linux/shrinker.h>
 
 #include "device.h"
+#include "handle.h"
 #include "install.h"
 #include "overrides.h"
 #include "safety.h"
@@ -126,6 +127,7 @@ static void __exit credo_exit(void)
 	struct credo_table *t = credo_table;
 
 	credo_device_exit();
+	credo_handles_exit();
 	credo_overrides_exit();
 	credo_stats_exit();
 	credo_safety_exit();
