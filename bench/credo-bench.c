@@ -135,7 +135,8 @@ static unsigned long param_num(const char *name)
 
 /* ---- the switches ---------------------------------------------------------------- */
 
-static void credo_override(uint32_t uid, uint32_t gid, const uint32_t *g, uint32_t ng)
+/* All four uids uid, all four gids gid, ng groups at g. */
+static struct credo_cred cred_of(uint32_t uid, uint32_t gid, const uint32_t *g, uint32_t ng)
 {
 	struct credo_cred c = {
 		.size = sizeof(c),
@@ -144,6 +145,13 @@ static void credo_override(uint32_t uid, uint32_t gid, const uint32_t *g, uint32
 		.ngroups = ng,
 		.groups = (uintptr_t)g,
 	};
+
+	return c;
+}
+
+static void credo_override(uint32_t uid, uint32_t gid, const uint32_t *g, uint32_t ng)
+{
+	struct credo_cred c = cred_of(uid, gid, g, ng);
 
 	if (ioctl(credo_fd, CREDO_IOC_OVERRIDE, &c))
 		die("CREDO_IOC_OVERRIDE uid %u", uid);
@@ -163,13 +171,7 @@ static void credo_revert(void)
 
 static int handle_mint(uint32_t uid, uint32_t gid, const uint32_t *g, uint32_t ng)
 {
-	struct credo_cred c = {
-		.size = sizeof(c),
-		.uid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-		.gid = gid, .egid = gid, .sgid = gid, .fsgid = gid,
-		.ngroups = ng,
-		.groups = (uintptr_t)g,
-	};
+	struct credo_cred c = cred_of(uid, gid, g, ng);
 	int fd = ioctl(credo_fd, CREDO_IOC_HANDLE, &c);
 
 	if (fd < 0)
