@@ -152,7 +152,8 @@ for g in $guests; do
 	*) must false "unknown guest $g" ;;
 	esac
 	order+=("$g")
-	rm -f "$CREDO_BUILD/guest-$g/summary.txt" "$CREDO_BUILD/guest-$g/verdict.txt" "$CREDO_BUILD/guest-$g/tested-on.txt"
+	rm -f "$CREDO_BUILD/guest-$g/summary.txt" "$CREDO_BUILD/guest-$g/verdict.txt" "$CREDO_BUILD/guest-$g/tested-on.txt" \
+		"$CREDO_BUILD/guest-$g/failures.txt"
 	if [ "${CREDO_CHECK_JOBS:-2}" = 1 ] || [ "$(lane_of "$g")" = 1 ]; then
 		lane1+=("$g")
 	else
@@ -198,6 +199,12 @@ done
 
 step "results per guest"
 printf '  %s\n' "${summary[@]}"
+# What failed, by name, where CI's tail shows it (the whole output is in each guest's log).
+for g in "${order[@]}"; do
+	[ -s "$CREDO_BUILD/guest-$g/failures.txt" ] || continue
+	echo "  $g failed:"
+	sed 's/^/    /' "$CREDO_BUILD/guest-$g/failures.txt"
+done
 [ "$status" = 0 ] || [ "$total_f" -gt 0 ] || total_f=1
 line="$total_p passed, $total_f failed"
 [ "$total_s" = 0 ] || line="$line, $total_s skipped"

@@ -90,6 +90,7 @@ def main():
     results = read(os.path.join(a.dir, "results.log"))
     success = "CREDO-SUCCESS" in read(os.path.join(a.dir, "success.log"))
     problems = []
+    failing = []  # one line per failing case, for check.sh's closing summary
     passed = failed = skipped = 0
 
     if a.kunit:
@@ -126,6 +127,7 @@ def main():
                 continue
             if m.group(1) == "not ok":
                 f += 1
+                failing.append("%s as %s: %s" % (prog, mode, line.strip()))
             elif re.search(r"#\s*SKIP", m.group(2)):
                 s += 1
             else:
@@ -173,6 +175,12 @@ def main():
     if not ok and splats:
         print("  console tail:")
         print("\n".join("      " + l for l in console.splitlines()[-60:]))
+    # The failing cases by name, and every other problem by its first line (a failing
+    # program's output is already in the guest's log): what CI's tail shows.
+    with open(os.path.join(a.dir, "failures.txt"), "w") as f:
+        if not ok:
+            other = [p.splitlines()[0] for p in problems if "failed; its output" not in p]
+            f.write("".join(l + "\n" for l in failing + other))
     with open(os.path.join(a.dir, "result.txt"), "w") as f:
         f.write("%d %d %d %s\n" % (passed, failed if ok or failed else failed + 1, skipped,
                                    "pass" if ok else "fail"))
