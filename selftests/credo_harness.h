@@ -6,7 +6,7 @@
  * rest of the translation unit since the macros expand in the test files.
  *
  * The harness kills a case after 30 s unless it names its own limit.  Under TCG on a
- * shared two-core host a case that takes 5 s alone can take several times that, and a
+ * shared two-core host a case can take several times what it takes alone, and a
  * slow machine must not fail a test: the default limit is a hang guard, so it is raised
  * for every case that does not set one (the macros expand in the test files, after
  * this redefinition).
