@@ -181,6 +181,12 @@ def main():
         if not ok:
             other = [p.splitlines()[0] for p in problems if "failed; its output" not in p]
             f.write("".join(l + "\n" for l in failing + other))
+            # A splat by its first lines and the trace of the first one: CI keeps only
+            # the tail of the log, where a panic's own lines say nothing of its cause.
+            if splats:
+                lines = console.splitlines()
+                first = next(i for i, l in enumerate(lines) if SPLAT.search(l))
+                f.write("".join("      " + l + "\n" for l in lines[first:first + 40]))
     with open(os.path.join(a.dir, "result.txt"), "w") as f:
         f.write("%d %d %d %s\n" % (passed, failed if ok or failed else failed + 1, skipped,
                                    "pass" if ok else "fail"))
