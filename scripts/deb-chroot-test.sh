@@ -46,7 +46,7 @@ credo_files() {
 # vermagic, and depmod knows it.
 check_built() {
 	local k=$1 ko magic
-	dkms status -m credo -v "$version" -k "$k" | grep -q ': installed' ||
+	grep -q ': installed' <<<"$(dkms status -m credo -v "$version" -k "$k")" ||
 		die "$release: dkms status does not say credo/$version is installed for $k: $(dkms status)"
 	ko=$(find "/lib/modules/$k" -name 'credo.ko*' | head -n 1)
 	[ -n "$ko" ] || die "$release: no credo.ko under /lib/modules/$k"
@@ -132,7 +132,8 @@ C
 # shellcheck disable=SC2046 # pkg-config's flags are words
 gcc -Wall -Werror -o /tmp/t-shared /tmp/t.c $(pkg-config --cflags --libs credo) ||
 	die "$release: building against libcredo.so failed"
-ldd /tmp/t-shared | grep -q "libcredo.so.0 => [^ ]*/$multiarch/libcredo.so.0 " ||
+# Not "ldd | grep -q": under pipefail, grep leaving early fails the pipe (SIGPIPE).
+grep -q "libcredo.so.0 => [^ ]*/$multiarch/libcredo.so.0 " <<<"$(ldd /tmp/t-shared)" ||
 	die "$release: the program is not linked with the packaged libcredo.so.0"
 # shellcheck disable=SC2046
 gcc -Wall -Werror -o /tmp/t-static /tmp/t.c $(pkg-config --cflags credo) "/usr/lib/$multiarch/libcredo.a" ||
