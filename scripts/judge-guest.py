@@ -20,6 +20,7 @@ SPLAT = re.compile(
     r"hung_task|soft lockup|rcu_.*stall"
 )
 KSFT_RESULT = re.compile(r"^(not ok|ok) \d+\b(.*)$")
+CASE_LINES = 12  # of a failing case's output, in failures.txt
 
 
 def read(path):
@@ -121,17 +122,22 @@ def main():
         failed += 1
     for prog, mode, body, rc in blocks:
         p = f = s = 0
+        case = []  # the "#" lines of the case running now: its failed checks and logs
         for line in body.splitlines():
             m = KSFT_RESULT.match(line)
             if not m:
+                if line.lstrip().startswith("#"):
+                    case.append(line.strip())
                 continue
             if m.group(1) == "not ok":
                 f += 1
                 failing.append("%s as %s: %s" % (prog, mode, line.strip()))
+                failing += ["      " + l for l in case[-CASE_LINES:]]
             elif re.search(r"#\s*SKIP", m.group(2)):
                 s += 1
             else:
                 p += 1
+            case = []
         if int(rc) != 0 and f == 0:
             f += 1
             problems.append("%s as %s exited %s without a failing case" % (prog, mode, rc))

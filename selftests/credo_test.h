@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -371,6 +372,22 @@ static inline long counter(const char *name)
 }
 
 /*
+ * How long a count may take to come back after the run that raised it: task and cred
+ * frees wait for RCU grace periods (in 7.x put_task_struct() defers once more), fput for
+ * task work, and a loaded host runs the guest's CPUs slowly.  The waits poll and return
+ * as soon as the count is back; only a leak waits all of it, and still fails.
+ */
+#define CREDO_SETTLE_MS	30000
+
+static inline long credo_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
  * Waits up to 5 s for live_overrides to be at most @want.  A thread that
  * dies overridden ends its override when its task_struct is freed, after an
  * RCU grace period; threads of an earlier test may still be ending theirs,
@@ -378,15 +395,15 @@ static inline long counter(const char *name)
  */
 static inline int credo_wait_live(long want)
 {
-	int i;
+	long t0 = credo_now_ms();
 
-	for (i = 0; i < 500; i++) {
+	do {
 		long live = counter("live_overrides");
 
 		if (live >= 0 && live <= want)
 			return 0;
 		usleep(10000);
-	}
+	} while (credo_now_ms() - t0 < CREDO_SETTLE_MS);
 	return -1;
 }
 
@@ -398,6 +415,23 @@ static inline long credo_module_refcnt(void)
 	if (credo_read_text("/sys/module/credo/refcnt", buf, sizeof(buf)) < 0)
 		return -1;
 	return strtol(buf, NULL, 10);
+}
+
+/*
+ * The module's reference count once the overrides of exited threads are gone: they drop
+ * their reference from an RCU callback, just after live_overrides falls.  Polls until it
+ * is @want or CREDO_SETTLE_MS have passed; the last value.
+ */
+static inline long credo_module_refcnt_settled(long want)
+{
+	long t0 = credo_now_ms(), n;
+
+	for (;;) {
+		n = credo_module_refcnt();
+		if (n == want || credo_now_ms() - t0 >= CREDO_SETTLE_MS)
+			return n;
+		usleep(10000);
+	}
 }
 
 /* struct cred's slab cache: "cred_jar" up to 6.x, "cred" in 7.3 (KMEM_CACHE()). */
@@ -657,39 +691,56 @@ static inline int credo_drop_caches(void)
 
 /*
  * Cred objects once a run is over: evicts the unused table entries, then counts
- * (credo_cred_objects()) up to @tries times while the count is above @limit, so that
- * creds still on their way out (RCU, deferred fput, io_uring teardown) do not count.
- * A leak stays above the limit however long it waits.  The last count, or < 0.
+ * (credo_cred_objects()) until the count is at most @limit or CREDO_SETTLE_MS have
+ * passed, so that creds still on their way out (RCU, deferred fput, io_uring teardown)
+ * do not count.  The last count, or < 0.
  */
-static inline long credo_cred_objects_settled(long limit, int tries)
+static inline long credo_cred_objects_settled(long limit)
 {
-	long n = -1;
-	int i;
+	long t0 = credo_now_ms(), n;
 
-	for (i = 0; i < tries; i++) {
+	for (;;) {
 		credo_drop_caches();
 		n = credo_cred_objects();
-		if (n < 0 || n <= limit)
-			break;
+		if (n < 0 || n <= limit || credo_now_ms() - t0 >= CREDO_SETTLE_MS)
+			return n;
+		usleep(20000);
 	}
-	return n;
+}
+
+/*
+ * The table's entries once a run is over: as credo_cred_objects_settled(), for the
+ * "entries" counter, which falls only when the shrinker evicts an entry whose cred
+ * nothing else holds any more.  The last value, or < 0.
+ */
+static inline long credo_entries_settled(long limit)
+{
+	long t0 = credo_now_ms(), n;
+
+	for (;;) {
+		credo_drop_caches();
+		n = counter("entries");
+		if (n < 0 || n <= limit || credo_now_ms() - t0 >= CREDO_SETTLE_MS)
+			return n;
+		usleep(20000);
+	}
 }
 
 /*
  * The end of a run that made @overrides OVERRIDEs since *@before (stress_test, sequence_test),
  * with @objs0 cred objects before it (< 0: unreadable, not checked).  Every entry nothing uses
  * is evicted and every cred the run made is freed: the objects settle back to within @slack
- * (credo_cred_objects_settled(), @tries counts).  Then reads *@after and checks that the
+ * (credo_cred_objects_settled()).  Then reads *@after and checks that the
  * counters balance: every OVERRIDE was one lookup, a hit or a miss; every miss inserted one
  * entry, every eviction removed one.  A macro: it EXPECTs, in the caller's test.
  */
-#define CREDO_EXPECT_RUN_END(objs0, slack, tries, before, after, overrides) do {		\
+#define CREDO_EXPECT_RUN_END(objs0, slack, before, after, overrides) do {		\
 	const struct credo_counters *b_ = (before);					\
 	struct credo_counters *a_ = (after);						\
 	long objs0_ = (objs0), objs1_;							\
 											\
 	if (objs0_ >= 0) {								\
-		objs1_ = credo_cred_objects_settled(objs0_ + (slack), (tries));		\
+		objs1_ = credo_cred_objects_settled(objs0_ + (slack));		\
 		TH_LOG("%s: %ld objects before, %ld after (unused entries evicted)",	\
 		       credo_cred_cache(), objs0_, objs1_);				\
 		EXPECT_LE(objs1_, objs0_ + (slack));					\
@@ -710,14 +761,14 @@ static inline long credo_cred_objects_settled(long limit, int tries)
  * lookup the first time a base assumes a handle, not each time.  hits + misses must be
  * within [@min_lookups, @max_lookups]; the rest as CREDO_EXPECT_RUN_END().
  */
-#define CREDO_EXPECT_RUN_END_RANGE(objs0, slack, tries, before, after, min_lookups,	\
+#define CREDO_EXPECT_RUN_END_RANGE(objs0, slack, before, after, min_lookups,	\
 				   max_lookups) do {						\
 	const struct credo_counters *rb_ = (before);					\
 	struct credo_counters *ra_ = (after);						\
 	long robjs0_ = (objs0), robjs1_, rlookups_;					\
 											\
 	if (robjs0_ >= 0) {								\
-		robjs1_ = credo_cred_objects_settled(robjs0_ + (slack), (tries));	\
+		robjs1_ = credo_cred_objects_settled(robjs0_ + (slack));	\
 		TH_LOG("%s: %ld objects before, %ld after (unused entries evicted)",	\
 		       credo_cred_cache(), robjs0_, robjs1_);				\
 		EXPECT_LE(robjs1_, robjs0_ + (slack));					\

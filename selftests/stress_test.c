@@ -395,7 +395,7 @@ TEST_F_TIMEOUT(stress, switches_files_and_evictions, STRESS_MAX_SECONDS + 120)
 	 * Lookups: every OVERRIDE, and each assume that did not find the override its handle
 	 * remembers; at least one per handle assumed, at most one per assume.
 	 */
-	CREDO_EXPECT_RUN_END_RANGE(objs0, STRESS_CRED_SLACK, 10, &before, &after,
+	CREDO_EXPECT_RUN_END_RANGE(objs0, STRESS_CRED_SLACK, &before, &after,
 				   overrides - assumes + distinct_assumed, overrides);
 	/* The shrinker ran after the last switch: an entry that was made is evicted by now. */
 	if (after.misses > before.misses)
