@@ -41,7 +41,8 @@ make -s -C "$CREDO_TOP/bench" OUT="$CREDO_BUILD/tests" >"$CREDO_BUILD/bench-buil
 say "bench: built $CREDO_BUILD/tests/credo-bench${CREDO_BENCH_PHASES:+ (phases: $CREDO_BENCH_PHASES)}"
 
 set +e
-CREDO_GUEST_TESTS="" CREDO_GUEST_DEMOS="credo-bench" CREDO_GUEST_TIMEOUT=${CREDO_GUEST_TIMEOUT:-1200} \
+# Multi-threaded TCG: the two-thread rows need two host threads (run-guest.sh says the risk).
+CREDO_TCG_OPTS=${CREDO_TCG_OPTS-} CREDO_GUEST_TESTS="" CREDO_GUEST_DEMOS="credo-bench" CREDO_GUEST_TIMEOUT=${CREDO_GUEST_TIMEOUT:-1200} \
 	"$CREDO_TOP/scripts/run-guest.sh" bench "/boot/vmlinuz-$kver" "$kver" "$CREDO_BUILD/mod-bench/module"
 grc=$?
 set -e

@@ -18,9 +18,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 guests=${*:-bookworm dkms deb bullseye trixie trixie-backports debug debug-newest}
-# Stock kernels run their two vCPUs on one host thread (see run-guest.sh); the debug kernels,
-# whose stress test is four times slower that way, keep multi-threaded TCG.
-stock_tcg=${CREDO_TCG_OPTS-,thread=single}
 mkdir -p "$CREDO_BUILD"
 status=0
 step() { say "== $*"; }
@@ -29,7 +26,7 @@ must() { "$@" || { say "FAILED: $*"; echo "0 passed, 1 failed"; exit 1; }; }
 # build: the core and library kselftests and the demo.
 packaged_guest() {
 	if "$CREDO_TOP/scripts/$1" "$kver"; then
-		CREDO_TCG_OPTS=$stock_tcg CREDO_GUEST_TESTS="override_test lib_test cli_test" \
+		CREDO_GUEST_TESTS="override_test lib_test cli_test" \
 			"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
 			"$CREDO_BUILD/mod-$g/module" || ok=0
 	else
@@ -56,7 +53,7 @@ run_one_guest() {
 	bookworm)
 		kver=$(stock_kver)
 		step "guest $g: Debian $kver"
-		CREDO_TCG_OPTS=$stock_tcg "$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
+		"$CREDO_TOP/scripts/run-guest.sh" "$g" "/boot/vmlinuz-$kver" "$kver" \
 			"$CREDO_BUILD/mod-$g/module" || ok=0
 		;;
 	dkms)
@@ -79,7 +76,7 @@ run_one_guest() {
 			kver=$(. "$CREDO_CACHE/stock/$g/env" && echo "$KVER")
 			vmlinuz=$(. "$CREDO_CACHE/stock/$g/env" && echo "$VMLINUZ")
 			step "guest $g: Debian $kver"
-			CREDO_TCG_OPTS=$stock_tcg "$CREDO_TOP/scripts/run-guest.sh" "$g" "$vmlinuz" "$kver" \
+			"$CREDO_TOP/scripts/run-guest.sh" "$g" "$vmlinuz" "$kver" \
 				"$CREDO_BUILD/mod-$g/module" || ok=0
 		else
 			ok=0
