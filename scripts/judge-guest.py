@@ -138,12 +138,18 @@ def main():
             else:
                 p += 1
             case = []
+        silent = None
         if int(rc) != 0 and f == 0:
             f += 1
-            problems.append("%s as %s exited %s without a failing case" % (prog, mode, rc))
-        if p + f + s == 0:
+            silent = "%s as %s exited %s without a failing case" % (prog, mode, rc)
+        elif p + f + s == 0:
             f += 1
-            problems.append("%s as %s reported no case" % (prog, mode))
+            silent = "%s as %s reported no case (exit %s)" % (prog, mode, rc)
+        if silent:
+            # No case names the cause: CI's tail gets the program's last lines instead.
+            tail = [l.rstrip() for l in body.splitlines() if l.strip()][-CASE_LINES:]
+            failing.append(silent + ("; its last lines:" if tail else "; it printed nothing"))
+            failing += ["      " + l for l in tail]
         if f:
             problems.append("%s as %s: %d failed; its output:\n%s" % (
                 prog, mode, f, "\n".join("      " + l for l in body.splitlines()[-80:])))
